@@ -1,0 +1,39 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename.
+
+A crash, Ctrl+C or ``kill -9`` leaves either the old file or the new one,
+never a half-written file at the destination.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path in ``dest``'s folder; rename it onto ``dest`` on success.
+
+    On any exception (including KeyboardInterrupt) the temporary file is removed
+    and ``dest`` is untouched.
+    """
+    dest = Path(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        from .errors import InputError
+
+        raise InputError(dest, f"output folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or ".tmp", dir=folder)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
