@@ -17,7 +17,8 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """Yield a temporary path in ``dest``'s folder; rename it onto ``dest`` on success.
 
     On any exception (including KeyboardInterrupt) the temporary file is removed
-    and ``dest`` is untouched.
+    and ``dest`` is untouched; an OSError (disk full, permission denied) becomes
+    an InputError naming ``dest``.
     """
     dest = Path(dest)
     folder = dest.parent if str(dest.parent) else Path(".")
@@ -33,7 +34,11 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, dest)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(exc, OSError):
+            from .errors import InputError
+
+            raise InputError(dest, f"could not write ({exc.strerror or exc}); nothing was written") from exc
         raise

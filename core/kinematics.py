@@ -83,7 +83,9 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.nd
     if cutoff_hz is None or cutoff_hz >= 0.5 * fs:
         return x.copy()
     sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")
-    n_pad = int(np.ceil(3.0 * fs / cutoff_hz)) + 3 * order
+    # pad until the start-up transient has decayed below 1e-9 of its size
+    r = max(np.abs(np.roots(sec[3:])).max() for sec in sos)
+    n_pad = int(np.ceil(np.log(1e-9) / np.log(r))) + 3 * order
     n_fit = max(3, int(round(0.15 * fs)))
     xe = _quadratic_extend(x, n_pad, n_fit)
     y = sosfiltfilt(sos, xe, axis=0, padtype=None)

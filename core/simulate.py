@@ -167,10 +167,11 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         raise InputError(motion.meta.get("path"),
                          f"the {cfg.wrist} arm is never observed long enough to simulate "
                          f"(need {min_len} consecutive frames with shoulder, elbow and wrist)")
+    # samples that depend on bridged frames: strictly between the observed frames around each bridge
     interp = np.zeros(n, bool)
-    if interp_frames.any():
-        fi = np.clip(np.round(t_out * fps).astype(int), 0, T - 1)
-        interp = interp_frames[fi] & valid
+    for a, b in runs(interp_frames):
+        interp |= (t_out > (a - 1) / fps + 1e-9) & (t_out < b / fps - 1e-9)
+    interp &= valid
 
     check(cancel)
     report(progress, 0.85, "device errors")
