@@ -1,0 +1,165 @@
+"""Import precomputed skeletons into the motion interchange (:mod:`.motion`).
+
+``import_motion(path, **options) -> Motion`` picks the importer from ``format``
+or, when not given, from the file:
+
+=========  ===========================================  =========================
+format     file                                         module
+=========  ===========================================  =========================
+ntu        NTU RGB+D ``.skeleton`` (Kinect v2, 25 j.)   :mod:`.import_ntu`
+bvh        BVH mocap ``.bvh``                           :mod:`.import_bvh`
+humanml    HumanML3D / T2M-GPT joints ``.npy``          :mod:`.import_humanml`
+npy        plain keypoints ``.npy`` (T, J, 3|4)         :mod:`.import_keypoints`
+csv        plain keypoints ``.csv`` (wide or long)      :mod:`.import_keypoints`
+npz        a motion ``.npz`` already (validated copy)   :mod:`.motion`
+=========  ===========================================  =========================
+
+A ``.npy`` without ``--format`` is read as HumanML3D when it holds (T, 22, 3),
+(1, T, 22, 3) or (T, 263) and neither ``skeleton`` nor ``fps`` is given;
+otherwise as plain keypoints.
+
+Options (each importer accepts the ones that make sense for it and rejects the
+others): ``skeleton`` (name), ``fps`` (override), ``up`` (3 numbers, in the
+file's own frame), ``units`` (``m``, ``cm``, ``mm`` or ``in``), ``body`` (NTU only).
+
+Every importer returns a validated :class:`~.motion.Motion` whose ``meta``
+holds the provenance: ``importer``, ``source`` (absolute path), ``sha256`` of
+the file, ``units`` (file unit and the scale to metres, and how it was chosen),
+and importer-specific details.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .motion import Motion
+
+FORMATS = ("ntu", "bvh", "humanml", "npy", "csv", "npz")
+UNITS = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254}
+
+# options each format takes (besides path)
+_ALLOWED = {
+    "ntu": {"fps", "up", "units", "body"},
+    "bvh": {"fps", "up", "units"},
+    "humanml": {"fps", "up", "units"},
+    "npy": {"skeleton", "fps", "up", "units"},
+    "csv": {"skeleton", "fps", "up", "units"},
+    "npz": set(),
+}
+_EXT = {".skeleton": "ntu", ".bvh": "bvh", ".csv": "csv", ".npz": "npz"}
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_file(path: str | os.PathLike) -> Path:
+    """The path as a Path; InputError when it is missing or a folder."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a file")
+    return path
+
+
+def provenance(importer: str, path: Path, scale: float, unit: str, how: str,
+               **extra: Any) -> Dict[str, Any]:
+    """The ``meta`` every importer writes."""
+    meta = {"importer": importer, "source": str(path.resolve()), "path": str(path),
+            "sha256": sha256_file(path),
+            "units": {"file": unit, "scale_to_m": scale, "how": how}}
+    meta.update(extra)
+    return meta
+
+
+def unit_scale(units: Optional[str], default: str, where) -> tuple:
+    """(unit name, scale to metres, how) for a ``units`` option."""
+    if units is None:
+        return default, UNITS[default], "default of the format"
+    if units not in UNITS:
+        raise InputError(where, f"units must be one of {', '.join(UNITS)}, got {units!r}")
+    return units, UNITS[units], "given by the user"
+
+
+def parse_up(up, default: Sequence[float], where) -> tuple:
+    """(up vector, how) from an option that is None, '0,1,0' or 3 numbers."""
+    if up is None:
+        return np.asarray(default, float), "default of the format"
+    if isinstance(up, str):
+        parts = [p for p in up.replace(" ", ",").split(",") if p]
+        try:
+            vals = [float(p) for p in parts]
+        except ValueError:
+            raise InputError(where, f"up must be three numbers like 0,1,0, got {up!r}") from None
+    else:
+        vals = [float(v) for v in np.asarray(up, float).reshape(-1)]
+    v = np.asarray(vals, float)
+    if v.shape != (3,) or not np.isfinite(v).all() or np.linalg.norm(v) < 1e-9:
+        raise InputError(where, f"up must be a non-zero 3-vector like 0,1,0, got {up!r}")
+    return v / np.linalg.norm(v), "given by the user"
+
+
+def check_fps(fps, where) -> Optional[float]:
+    if fps is None:
+        return None
+    try:
+        f = float(fps)
+    except (TypeError, ValueError):
+        raise InputError(where, f"fps must be a number, got {fps!r}") from None
+    if not np.isfinite(f) or f <= 0:
+        raise InputError(where, f"fps must be positive, got {fps!r}")
+    return f
+
+
+def detect_format(path: Path, options: Dict[str, Any]) -> str:
+    ext = path.suffix.lower()
+    if ext in _EXT:
+        return _EXT[ext]
+    if ext == ".npy":
+        if options.get("skeleton") is None and options.get("fps") is None:
+            from .import_humanml import looks_like_humanml
+
+            if looks_like_humanml(path):
+                return "humanml"
+        return "npy"
+    raise InputError(path, f"cannot tell the format from the extension '{ext or '(none)'}' "
+                           f"(known: .skeleton, .bvh, .npy, .csv, .npz); pass --format "
+                           f"{'|'.join(f for f in FORMATS if f != 'npz')}")
+
+
+def import_motion(path: str | os.PathLike, format: Optional[str] = None, **options: Any) -> Motion:
+    """Read a skeleton file of any supported format into a validated Motion."""
+    path = check_file(path)
+    options = {k: v for k, v in options.items() if v is not None}
+    if format is None:
+        format = detect_format(path, options)
+    if format not in FORMATS:
+        raise InputError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
+    extra = sorted(set(options) - _ALLOWED[format])
+    if extra:
+        raise InputError(path, f"option(s) {', '.join(extra)} do not apply to the {format} format")
+    if format == "ntu":
+        from .import_ntu import import_ntu as fn
+    elif format == "bvh":
+        from .import_bvh import import_bvh as fn
+    elif format == "humanml":
+        from .import_humanml import import_humanml as fn
+    elif format == "npy":
+        from .import_keypoints import import_npy as fn
+    elif format == "csv":
+        from .import_keypoints import import_csv as fn
+    else:
+        from .motion import load_motion
+
+        return load_motion(path)
+    return fn(path, **options)
