@@ -1,0 +1,116 @@
+"""``imu2safety project new|add|import-labels|export-labels|info``: annotation projects from the shell."""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from fractions import Fraction
+
+from ..core.errors import InputError
+from ..core.project import Project
+
+
+def register(sub) -> None:
+    p = sub.add_parser("project", help="create and edit annotation projects",
+                       description="Annotation projects: clips, labelled segments, device profiles.")
+    ps = p.add_subparsers(dest="project_command", metavar="ACTION", required=True)
+
+    a = ps.add_parser("new", help="create a project folder")
+    a.add_argument("dir")
+    a.set_defaults(func=run_new)
+
+    a = ps.add_parser("add", help="add a motion .npz as a clip; prints the clip id")
+    a.add_argument("dir")
+    a.add_argument("file", help="motion .npz (videos need the reconstruction step first)")
+    a.add_argument("--subject", default="", help="subject id (splits are drawn by subject)")
+    a.add_argument("--id", dest="clip_id", default=None, help="clip id (default: from the file name)")
+    a.add_argument("--wrist", choices=("left", "right"), default="left")
+    a.add_argument("--device", default=None, help="device profile name or preset id for this clip")
+    a.add_argument("--seed", type=int, default=None, help="device noise seed (default: from the file's hash)")
+    a.set_defaults(func=run_add)
+
+    a = ps.add_parser("import-labels", help="add labelled segments from a CSV (all rows or none)")
+    a.add_argument("dir")
+    a.add_argument("csv", help="columns clip,start_s,end_s,behaviour,safety[,phase,confidence,annotator,...]")
+    a.set_defaults(func=run_import)
+
+    a = ps.add_parser("export-labels", help="write all labelled segments to a CSV")
+    a.add_argument("dir")
+    a.add_argument("csv")
+    a.set_defaults(func=run_export)
+
+    a = ps.add_parser("info", help="clips, labelled time per behaviour and per subject")
+    a.add_argument("dir")
+    a.set_defaults(func=run_info)
+
+
+def run_new(args) -> int:
+    with Project.create(args.dir) as p:
+        print(f"{p.folder}: new project '{p.name}'")
+    return 0
+
+
+def run_add(args) -> int:
+    if args.seed is not None and args.seed < 0:
+        raise InputError(None, f"--seed must be >= 0, got {args.seed}")
+    with Project.open(args.dir) as p:
+        clip = p.add_clip(args.file, subject=args.subject, clip_id=args.clip_id, wrist=args.wrist,
+                          profile=args.device, seed=args.seed)
+    print(clip.id)
+    return 0
+
+
+def run_import(args) -> int:
+    from ..core.labels_csv import import_labels
+
+    with Project.open(args.dir) as p:
+        n = import_labels(p, args.csv)
+    print(f"{args.csv}: {n} segment(s) added", file=sys.stderr)
+    return 0
+
+
+def run_export(args) -> int:
+    from ..core.labels_csv import export_labels
+
+    with Project.open(args.dir, readonly=True) as p:
+        n = export_labels(p, args.csv)
+    print(f"{args.csv}: {n} segment(s) written", file=sys.stderr)
+    return 0
+
+
+def _s(x: Fraction) -> str:
+    return f"{float(x):.1f}"
+
+
+def run_info(args) -> int:
+    with Project.open(args.dir, readonly=True) as p:
+        clips = p.clips()
+        segs = p.segments()
+        tax = p.taxonomy
+    print(f"project {args.dir}: {len(clips)} clip(s), {len(segs)} segment(s), taxonomy {tax.data['id']} "
+          f"v{tax.version}")
+    if clips:
+        print(f"\n{'clip':<20} {'subject':<10} {'fps':>11} {'frames':>7} {'trim':>13} {'dur s':>7} "
+              f"{'segs':>5} {'wrist':<6} device")
+    nseg = defaultdict(int)
+    for s in segs:
+        nseg[s.clip_id] += 1
+    for c in clips:
+        fps = f"{c.fps.numerator}/{c.fps.denominator}" if c.fps.denominator != 1 else str(c.fps.numerator)
+        print(f"{c.id:<20} {c.subject or '-':<10} {fps:>11} {c.n_frames:>7} {f'{c.trim_in}-{c.trim_out}':>13} "
+              f"{_s(c.duration_s):>7} {nseg[c.id]:>5} {c.wrist:<6} {c.profile or 'default'}")
+    subj_of = {c.id: c.subject or "-" for c in clips}
+    per_class = defaultdict(Fraction)
+    per_subject = defaultdict(lambda: defaultdict(Fraction))
+    for s in segs:
+        per_class[s.behaviour] += s.duration_s
+        per_subject[subj_of[s.clip_id]][s.behaviour] += s.duration_s
+    if per_class:
+        print("\nlabelled time per behaviour (s):")
+        for b in tax.behaviour_ids:
+            if b in per_class:
+                print(f"  {b:<22} {_s(per_class[b]):>8}  ({tax.behaviours[b]['group']})")
+        print("\nlabelled time per subject (s):")
+        for subj in sorted(per_subject):
+            parts = ", ".join(f"{b} {_s(t)}" for b, t in sorted(per_subject[subj].items()))
+            print(f"  {subj:<10} {_s(sum(per_subject[subj].values(), Fraction(0))):>8}  {parts}")
+    return 0

@@ -1,0 +1,359 @@
+"""One-step dataset export: a project -> a training-ready HDF5 file (DESIGN.md section 7).
+
+Layout (``SCHEMA_VERSION`` 1)::
+
+    /  attrs: schema_version, created_utc, generator (JSON: package, version, git_sha),
+              taxonomy (JSON, the exact merged taxonomy), units (JSON), project, settings (JSON)
+    /clips/<clip_id>  attrs: subject, split, source (JSON: motion/video paths + sha256), fps ("num/den"),
+              fps_num, fps_den, trim_in, trim_out, wrist, imu_rate_hz, device (preset JSON), device_name,
+              seed, variant_seeds (JSON), provenance (JSON: simulation settings and realisation)
+       imu/acc (N,3) float32 m/s^2, imu/gyro (N,3) float32 rad/s   (variant 0: the clip's own seed)
+       imu/valid (N,) bool, imu/acc_clean, imu/gyro_clean (N,3) float32 (before device errors)
+       imu/acc_variants, imu/gyro_variants (K,N,3) float32          (only when --variants K > 1)
+       skeleton/joints (F,J,3) float32 (trimmed; attrs skeleton, joint_names, up)
+       labels/segments compound: start_s, end_s (s from the trim-in), start_frame, end_frame (source
+              frames, clipped to the trim), label (behaviour code), behaviour, safety (code),
+              severity (-1 none), phase, annotator, confidence, flags (1 occluded, 2 partly out of frame)
+    /windows  X (M,W,6) float32 [acc xyz, gyro xyz], y (M,) int32 behaviour code, safety (M,) int8,
+              clip_index (M,) into attrs clip_ids, start_sample (M,), variant (M,)
+              attrs: window (samples), hop (samples), window_s, hop_s, rate_hz, label_rule, min_fraction,
+              clip_ids (JSON)
+    /mask/train, /mask/val, /mask/test   clip ids (strings)
+
+Splits are drawn over subjects (or clips) before windowing: every window of a
+clip is in its clip's split, so no subject appears in two splits. A clip without
+a subject counts as its own subject. Subjects are shuffled with ``seed``; the
+val/test counts are ``round(fraction * subjects)`` (at least one when the
+fraction is > 0 and at least 3 subjects exist); train keeps the rest.
+
+Device realisations: variant 0 uses the clip's seed; variant k > 0 uses
+``SeedSequence([clip seed, k, export seed])``. Everything except ``created_utc``
+is a function of the project, the settings and the program version: the same
+inputs give the same content.
+
+The file is written to a temporary name beside ``out`` and renamed when
+complete; an interrupted export leaves any earlier file untouched.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import h5py
+import numpy as np
+
+from .. import __version__
+from .atomic import atomic_path
+from .errors import InputError
+from .progress import CancelToken, ProgressFn, check, report
+from .windows import LABEL_RULE, intervals_for, label_windows
+
+SCHEMA_VERSION = 1
+UNITS = {"acc": "m/s^2", "gyro": "rad/s", "time": "s", "joints": "m", "start_s": "s", "end_s": "s",
+         "rate_hz": "Hz", "window_X_channels": ["acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z"]}
+SPLITS = ("train", "val", "test")
+TIME_CHUNK = 4096
+
+
+@dataclass
+class ExportConfig:
+    window_s: float = 2.0
+    hop_s: float = 1.0
+    split: str = "subject"            # subject | clip
+    val: float = 0.15
+    test: float = 0.15
+    seed: int = 0
+    device: Optional[str] = None      # profile name / preset id / JSON path overriding every clip's
+    variants: int = 1
+    rate_hz: Optional[float] = None   # None: the devices' output rate (must agree across clips)
+    min_fraction: float = 0.5
+    keep_unlabelled: bool = False
+    compression: str = "gzip"         # gzip | lzf | none
+
+    def check(self) -> None:
+        def bad(msg):
+            raise InputError(None, msg)
+        if not (self.window_s > 0):
+            bad(f"--window must be > 0 s, got {self.window_s}")
+        if not (self.hop_s > 0):
+            bad(f"--hop must be > 0 s, got {self.hop_s}")
+        if self.split not in ("subject", "clip"):
+            bad(f"--split must be 'subject' or 'clip', got {self.split!r}")
+        for name in ("val", "test"):
+            f = getattr(self, name)
+            if not 0.0 <= f < 1.0:
+                bad(f"--{name} must be a fraction in [0, 1), got {f}")
+        if self.val + self.test >= 1.0:
+            bad(f"--val + --test must leave something to train on, got {self.val} + {self.test}")
+        if int(self.variants) < 1:
+            bad(f"--variants must be >= 1, got {self.variants}")
+        if self.rate_hz is not None and not self.rate_hz > 0:
+            bad(f"--rate must be > 0 Hz, got {self.rate_hz}")
+        if not 0.0 < self.min_fraction <= 1.0:
+            bad(f"min_fraction must be in (0, 1], got {self.min_fraction}")
+        if self.compression not in ("gzip", "lzf", "none"):
+            bad(f"compression must be gzip, lzf or none, got {self.compression!r}")
+
+
+@dataclass
+class ExportSummary:
+    path: Path
+    n_clips: int
+    n_windows: int
+    windows_per_split: Dict[str, int]
+    clips_per_split: Dict[str, List[str]]
+    seconds: float
+    bytes: int
+    warnings: List[str] = field(default_factory=list)
+
+
+def assign_splits(groups: Dict[str, str], val: float, test: float, seed: int) -> Dict[str, str]:
+    """clip id -> split, drawing whole groups (subjects or clips) into val/test."""
+    names = sorted(set(groups.values()))
+    n = len(names)
+    order = [names[i] for i in np.random.default_rng(seed).permutation(n)]
+
+    def count(f, avail):
+        k = int(round(f * n))
+        if f > 0 and k == 0 and n >= 3:
+            k = 1
+        return min(k, avail)
+    n_test = count(test, n - 1)
+    n_val = count(val, n - 1 - n_test)
+    where = {}
+    for i, g in enumerate(order):
+        where[g] = "test" if i < n_test else "val" if i < n_test + n_val else "train"
+    return {cid: where[g] for cid, g in groups.items()}
+
+
+def variant_seed(clip_seed: int, k: int, export_seed: int) -> int:
+    if k == 0:
+        return int(clip_seed)
+    return int(np.random.SeedSequence([int(clip_seed), int(k), int(export_seed)]).generate_state(1)[0] % (2 ** 31))
+
+
+def git_sha() -> Optional[str]:
+    try:
+        here = Path(__file__).resolve().parent
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def export_dataset(project, out, config: Optional[ExportConfig] = None, progress: Optional[ProgressFn] = None,
+                   cancel: Optional[CancelToken] = None) -> ExportSummary:
+    """Simulate every clip and write the dataset to ``out`` (atomically). ``project``: a Project or a folder
+    (opened read-only, so export works while the workbench edits)."""
+    from .project import Project
+
+    cfg = config or ExportConfig()
+    cfg.check()
+    t0 = time.perf_counter()
+    own = not isinstance(project, Project)
+    proj = Project.open(project, readonly=True) if own else project
+    try:
+        snap = proj.snapshot()
+        clips = snap["clips"]
+        if not clips:
+            raise InputError(proj.folder, "project has no clips to export")
+        out = Path(out)
+        if out.is_dir():
+            raise InputError(out, "is a folder; give a file name such as dataset.h5")
+        tax = snap["taxonomy"]
+        segs_by_clip: Dict[str, list] = {c.id: [] for c in clips}
+        for s in snap["segments"]:
+            segs_by_clip[s.clip_id].append(s)
+        warnings: List[str] = []
+        if cfg.split == "subject":
+            nosub = [c.id for c in clips if not c.subject]
+            if nosub:
+                warnings.append(f"{len(nosub)} clip(s) without a subject count as their own subject: "
+                                f"{', '.join(nosub[:5])}")
+            groups = {c.id: (c.subject or f"clip:{c.id}") for c in clips}
+        else:
+            groups = {c.id: c.id for c in clips}
+        split_of = assign_splits(groups, cfg.val, cfg.test, cfg.seed)
+        devices = {c.id: proj.device_for(c.id, cfg.device) for c in clips}
+        rates = {float(cfg.rate_hz or d.output_rate_hz) for d in devices.values()}
+        if len(rates) > 1:
+            raise InputError(proj.folder, f"clips use devices with different output rates "
+                             f"({', '.join(f'{r:g}' for r in sorted(rates))} Hz); pass --rate to resample all")
+        rate = rates.pop()
+        W = int(round(cfg.window_s * rate))
+        H = int(round(cfg.hop_s * rate))
+        if W < 2 or H < 1:
+            raise InputError(None, f"window {cfg.window_s} s / hop {cfg.hop_s} s are too short at {rate:g} Hz")
+        settings = dict(asdict(cfg), rate_hz=rate, window=W, hop=H)
+        clip_ids = [c.id for c in clips]
+        try:
+            with atomic_path(out, suffix=".h5") as tmp:
+                with h5py.File(tmp, "w", track_order=True) as f:
+                    _write_root(f, tax, settings, snap["name"])
+                    win = _Windows(f, W, cfg, clip_ids, rate)
+                    for i, c in enumerate(clips):
+                        check(cancel)
+                        report(progress, i / len(clips), f"clip {c.id}")
+                        _write_clip(f, proj, c, segs_by_clip[c.id], devices[c.id], cfg, rate, split_of[c.id],
+                                    tax, win, i)
+                    win.finish()
+                    masks = f.create_group("mask")
+                    for s in SPLITS:
+                        masks.create_dataset(s, data=np.array([c for c in clip_ids if split_of[c] == s],
+                                                              dtype=h5py.string_dtype()))
+                    counts = {s: int(win.count_split[s]) for s in SPLITS}
+                    n_windows = win.n
+        except PermissionError as exc:
+            raise InputError(out, f"cannot write here ({exc.strerror or 'permission denied'}); "
+                             "choose a writable folder") from None
+        except OSError as exc:
+            if getattr(exc, "errno", None) == errno.ENOSPC:
+                raise InputError(out, "disk full while writing the dataset; nothing was written "
+                                 "(free space or choose another disk)") from None
+            raise InputError(out, f"could not write the dataset ({exc}); nothing was written") from None
+        report(progress, 1.0, "done")
+        return ExportSummary(path=out, n_clips=len(clips), n_windows=n_windows, windows_per_split=counts,
+                             clips_per_split={s: [c for c in clip_ids if split_of[c] == s] for s in SPLITS},
+                             seconds=time.perf_counter() - t0, bytes=out.stat().st_size, warnings=warnings)
+    finally:
+        if own:
+            proj.close()
+
+
+def _comp(cfg: ExportConfig) -> Dict[str, Any]:
+    if cfg.compression == "gzip":
+        return {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+    if cfg.compression == "lzf":
+        return {"compression": "lzf", "shuffle": True}
+    return {}
+
+
+def _write_root(f: h5py.File, tax, settings: Dict[str, Any], name: str) -> None:
+    import datetime as dt
+
+    f.attrs["schema_version"] = SCHEMA_VERSION
+    f.attrs["created_utc"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    f.attrs["generator"] = json.dumps({"package": "imu2safety", "version": __version__, "git_sha": git_sha()})
+    f.attrs["taxonomy"] = tax.to_json()
+    f.attrs["units"] = json.dumps(UNITS)
+    f.attrs["project"] = name
+    f.attrs["settings"] = json.dumps(settings, sort_keys=True)
+    f.create_group("clips", track_order=True)
+
+
+class _Windows:
+    """Resizable /windows datasets, appended clip by clip."""
+
+    def __init__(self, f: h5py.File, W: int, cfg: ExportConfig, clip_ids: List[str], rate: float):
+        g = f.create_group("windows")
+        comp = _comp(cfg)
+        self.X = g.create_dataset("X", shape=(0, W, 6), maxshape=(None, W, 6), dtype=np.float32,
+                                  chunks=(max(1, min(256, 65536 // W)), W, 6), **comp)
+        self.cols = {}
+        for name, dt in (("y", np.int32), ("safety", np.int8), ("clip_index", np.int32),
+                         ("start_sample", np.int64), ("variant", np.int16)):
+            self.cols[name] = g.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(8192,), **comp)
+        g.attrs.update(window=W, hop=int(round(cfg.hop_s * rate)), window_s=cfg.window_s, hop_s=cfg.hop_s,
+                       rate_hz=rate, label_rule=LABEL_RULE, min_fraction=cfg.min_fraction,
+                       keep_unlabelled=cfg.keep_unlabelled, clip_ids=json.dumps(clip_ids))
+        self.n = 0
+        self.W = W
+        self.count_split = {s: 0 for s in SPLITS}
+
+    def append(self, X: np.ndarray, cols: Dict[str, np.ndarray], split: str) -> None:
+        m = X.shape[0]
+        if m == 0:
+            return
+        self.X.resize(self.n + m, axis=0)
+        self.X[self.n:] = X
+        for k, ds in self.cols.items():
+            ds.resize(self.n + m, axis=0)
+            ds[self.n:] = cols[k]
+        self.n += m
+        self.count_split[split] += m
+
+    def finish(self) -> None:
+        pass
+
+
+SEG_DTYPE = np.dtype([("start_s", "f8"), ("end_s", "f8"), ("start_frame", "i8"), ("end_frame", "i8"),
+                      ("label", "i4"), ("behaviour", h5py.string_dtype()), ("safety", "i1"), ("severity", "i1"),
+                      ("phase", h5py.string_dtype()), ("annotator", h5py.string_dtype()),
+                      ("confidence", "f4"), ("flags", "u1")])
+
+
+def _write_clip(f: h5py.File, proj, clip, segments, device, cfg: ExportConfig, rate: float, split: str, tax,
+                win: _Windows, clip_index: int) -> None:
+    from .simulate import SimConfig, provenance_json, simulate
+
+    motion = proj.load_motion(clip.id, trimmed=True)
+    seeds = [variant_seed(clip.seed, k, cfg.seed) for k in range(int(cfg.variants))]
+    sigs = [simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s)) for s in seeds]
+    s0 = sigs[0]
+    comp = _comp(cfg)
+    g = f["clips"].create_group(clip.id)
+    a = g.attrs
+    a["subject"] = clip.subject
+    a["split"] = split
+    a["source"] = json.dumps({"motion_path": clip.source_path, "motion_sha256": clip.motion_sha256,
+                              "video_path": clip.video_path, "video_sha256": clip.video_sha256,
+                              "project_motion": clip.motion_path}, sort_keys=True)
+    a["fps"] = f"{clip.fps.numerator}/{clip.fps.denominator}"
+    a["fps_num"], a["fps_den"] = clip.fps.numerator, clip.fps.denominator
+    a["trim_in"], a["trim_out"] = clip.trim_in, clip.trim_out
+    a["wrist"] = clip.wrist
+    a["imu_rate_hz"] = rate
+    a["device"] = device.to_json()
+    a["device_name"] = cfg.device or clip.profile or device.id
+    a["seed"] = clip.seed
+    a["variant_seeds"] = json.dumps(seeds)
+    a["provenance"] = provenance_json(s0)
+    a["notes"] = clip.notes
+    n = s0.n
+    tchunk = (min(n, TIME_CHUNK), 3)
+    imu = g.create_group("imu")
+    for name in ("acc", "gyro", "acc_clean", "gyro_clean"):
+        imu.create_dataset(name, data=getattr(s0, name).astype(np.float32), chunks=tchunk, **comp)
+    imu.create_dataset("valid", data=s0.valid, chunks=(min(n, TIME_CHUNK),), **comp)
+    imu.attrs["rate_hz"] = rate
+    if len(sigs) > 1:
+        for name in ("acc", "gyro"):
+            imu.create_dataset(f"{name}_variants", data=np.stack([getattr(s, name) for s in sigs]).astype(np.float32),
+                               chunks=(1,) + tchunk, **comp)
+    sk = g.create_group("skeleton")
+    J = motion.joints.shape[1]
+    sk.create_dataset("joints", data=motion.joints.astype(np.float32), chunks=(min(motion.n_frames, 1024), J, 3),
+                      **comp)
+    sk.attrs["skeleton"] = motion.skeleton
+    sk.attrs["joint_names"] = json.dumps(list(motion.skel.joints))
+    sk.attrs["up"] = np.asarray(motion.up, float)
+    sk.attrs["fps"] = a["fps"]
+
+    t_in, t_out = clip.trim_in, clip.trim_out
+    inside = [s for s in segments if s.end_frame > t_in and s.start_frame < t_out]
+    rows = np.zeros(len(inside), dtype=SEG_DTYPE)
+    for i, s in enumerate(inside):
+        a_f, b_f = max(s.start_frame, t_in), min(s.end_frame, t_out)
+        rows[i] = (float(Fraction(a_f - t_in) / clip.fps), float(Fraction(b_f - t_in) / clip.fps), a_f, b_f,
+                   tax.code(s.behaviour), s.behaviour, tax.safety_code(s.safety),
+                   -1 if s.severity is None else s.severity, s.phase or "", s.annotator, s.confidence,
+                   (1 if s.occluded else 0) | (2 if s.partly_out_of_frame else 0))
+    lab = g.create_group("labels")
+    lab.create_dataset("segments", data=rows, maxshape=(None,))
+
+    ivs = intervals_for(inside, clip.seconds(t_in), rate, tax)
+    starts, labels, safety = label_windows(n, s0.valid, ivs, win.W, int(round(cfg.hop_s * rate)),
+                                           cfg.min_fraction, cfg.keep_unlabelled)
+    if starts.size:
+        idx = starts[:, None] + np.arange(win.W)[None, :]
+        for k, s in enumerate(sigs):
+            X = np.concatenate([s.acc[idx], s.gyro[idx]], axis=2).astype(np.float32)
+            m = starts.size
+            win.append(X, {"y": labels, "safety": safety, "clip_index": np.full(m, clip_index, np.int32),
+                           "start_sample": starts, "variant": np.full(m, k, np.int16)}, split)
