@@ -75,6 +75,10 @@ class BvhFile:
     values: np.ndarray            # (T, n_channels) as in the file
 
 
+def _frames(n: int) -> str:
+    return f"{n} frame" + ("" if n == 1 else "s")
+
+
 def _floats(parts: List[str], n: int, where, lineno: int, what: str) -> np.ndarray:
     if len(parts) != n:
         raise InputError(where, f"line {lineno}: {what} needs {n} numbers, got {len(parts)}")
@@ -220,8 +224,10 @@ def parse_bvh(path: Path) -> BvhFile:
                                    "(truncated?)")
         parts = s.split()
         if len(parts) != n_ch:
+            last = not any(x.strip() for x in lines[i:])
             raise InputError(path, f"line {ln} (frame {f}): {len(parts)} values, the hierarchy has "
-                                   f"{n_ch} channels")
+                                   f"{n_ch} channels" + (f"; the file ends there, {_frames(n_frames - f - 1)} "
+                                                         "short (truncated?)" if last else ""))
         try:
             values[f] = [float(p) for p in parts]
         except ValueError:

@@ -147,7 +147,8 @@ def import_motion(path: str | os.PathLike, format: Optional[str] = None, **optio
         raise InputError(path, f"unknown format {format!r} (known: {', '.join(FORMATS)})")
     extra = sorted(set(options) - _ALLOWED[format])
     if extra:
-        raise InputError(path, f"option(s) {', '.join(extra)} do not apply to the {format} format")
+        raise InputError(path, f"{', '.join('--' + e for e in extra)} "
+                               f"{'does' if len(extra) == 1 else 'do'} not apply to the {format} format")
     if format == "ntu":
         from .import_ntu import import_ntu as fn
     elif format == "bvh":

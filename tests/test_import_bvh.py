@@ -221,6 +221,11 @@ def test_truncated_file_names_file_and_line(tmp_path):
     with pytest.raises(InputError) as e:
         import_bvh(p)
     assert str(p) in str(e.value) and "2 of the 3 frames" in str(e.value) and "truncated" in str(e.value)
+    # cut inside the second frame line
+    p.write_text("\n".join(lines[:-2]) + "\n" + lines[-2][:9])
+    with pytest.raises(InputError, match=rf"{p}: line {len(lines) - 1} \(frame 1\): 5 values.*1 frame short "
+                                         r"\(truncated\?\)"):
+        import_bvh(p)
 
 
 def test_wrong_value_count_and_bad_numbers(tmp_path):

@@ -87,7 +87,7 @@ def test_options(tmp_path):
     assert m.fps == 15.0 and m.meta["units"]["scale_to_m"] == 0.01
     np.testing.assert_allclose(m.up, np.array([0, 0.2, 1]) / np.hypot(0.2, 1))
     np.testing.assert_allclose(m.joints[0], body_xyz(0, 0.4, 1.0) / 100, atol=1e-8)
-    with pytest.raises(InputError, match="skeleton do not apply to the ntu format"):
+    with pytest.raises(InputError, match="--skeleton does not apply to the ntu format"):
         import_motion(p, skeleton="coco17")
 
 

@@ -1,0 +1,85 @@
+"""HumanML3D / T2M-GPT joint arrays importer."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imu2safety.core.errors import InputError
+from imu2safety.core.import_humanml import import_humanml
+from imu2safety.core.importers import import_motion
+from imu2safety.core.simulate import SimConfig, simulate
+from imu2safety.core.skeletons import SMPL22
+
+
+def walking_smpl(T=60) -> np.ndarray:
+    """A standing SMPL-22 body, y up, metres, whose left forearm swings about the elbow."""
+    rest = {
+        "pelvis": (0, 0.95, 0), "l_hip": (0.08, 0.88, 0), "r_hip": (-0.08, 0.88, 0), "spine1": (0, 1.05, 0),
+        "l_knee": (0.09, 0.5, 0), "r_knee": (-0.09, 0.5, 0), "spine2": (0, 1.18, 0), "l_ankle": (0.09, 0.08, 0),
+        "r_ankle": (-0.09, 0.08, 0), "spine3": (0, 1.3, 0), "l_foot": (0.09, 0.02, 0.1),
+        "r_foot": (-0.09, 0.02, 0.1), "neck": (0, 1.5, 0), "l_collar": (0.08, 1.42, 0),
+        "r_collar": (-0.08, 1.42, 0), "head": (0, 1.62, 0), "l_shoulder": (0.18, 1.4, 0),
+        "r_shoulder": (-0.18, 1.4, 0), "l_elbow": (0.2, 1.12, 0), "r_elbow": (-0.2, 1.12, 0),
+        "l_wrist": (0.2, 0.88, 0), "r_wrist": (-0.2, 0.88, 0),
+    }
+    base = np.array([rest[n] for n in SMPL22.joints], float)
+    out = np.repeat(base[None], T, axis=0)
+    t = np.arange(T) / 20.0
+    ang = 0.4 * np.sin(2 * np.pi * 0.8 * t)
+    li = SMPL22.index("l_wrist")
+    out[:, li, 1] = 1.12 - 0.24 * np.cos(ang)
+    out[:, li, 2] = 0.24 * np.sin(ang)
+    return out
+
+
+def test_joints_npy_is_detected_and_read(tmp_path):
+    arr = walking_smpl()
+    p = tmp_path / "000021.npy"
+    np.save(p, arr.astype(np.float32))
+    m = import_motion(p)
+    assert m.meta["importer"] == "humanml" and m.skeleton == "smpl22"
+    assert m.fps == 20.0 and m.meta["units"]["scale_to_m"] == 1.0
+    np.testing.assert_allclose(m.up, [0, 1, 0])
+    np.testing.assert_allclose(m.joints, arr.astype(np.float32), atol=1e-7)
+    # batch of one (T2M-GPT) reads the same
+    q = tmp_path / "batch.npy"
+    np.save(q, arr[None])
+    np.testing.assert_allclose(import_motion(q).joints, arr)
+    # the arm swings in the y-z plane with the body at rest: simulator sees gravity on the y-up axis
+    sig = simulate(m, "ideal", SimConfig(wrist="left"))
+    acc = np.linalg.norm(sig.acc_clean[sig.valid], axis=1)
+    assert abs(np.median(acc) - 9.80665) < 1.0
+
+
+def test_options_and_explicit_format(tmp_path):
+    p = tmp_path / "x.npy"
+    np.save(p, walking_smpl() * 100)
+    m = import_motion(p, format="humanml", fps=30, units="cm", up="0,0,1")
+    assert m.fps == 30 and m.meta["fps"]["how"] == "given by the user"
+    np.testing.assert_allclose(m.joints, walking_smpl(), atol=1e-12)
+    np.testing.assert_allclose(m.up, [0, 0, 1])
+
+
+def test_feature_vectors_and_wrong_shapes(tmp_path):
+    p = tmp_path / "vec.npy"
+    np.save(p, np.zeros((40, 263), np.float32))
+    with pytest.raises(InputError, match=r"263-value feature vectors.*recover_from_ric"):
+        import_motion(p)
+    q = tmp_path / "bad.npy"
+    np.save(q, np.zeros((40, 21, 3)))
+    with pytest.raises(InputError, match=rf"{q}: shape \(40, 21, 3\)"):
+        import_humanml(q)
+    arr = walking_smpl()
+    arr[7, 3, 1] = np.inf
+    np.save(q, arr)
+    with pytest.raises(InputError, match="frame 7: infinite"):
+        import_humanml(q)
+
+
+def test_truncated_npy(tmp_path):
+    p = tmp_path / "t.npy"
+    np.save(p, walking_smpl())
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=rf"{p}: not a readable .npy array"):
+        import_humanml(p)
