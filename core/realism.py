@@ -229,8 +229,9 @@ def autocorr_set(s: SignalSet, name: str, max_lag: int) -> np.ndarray:
 def peak_stats(s: SignalSet, name: str, full_scale: Optional[float] = None) -> Dict[str, Any]:
     """Peak levels, peak rate and clipping of one channel.
 
-    A clipping plateau is a run of >= 2 consecutive samples within 0.1 % of the
-    channel's extreme |value| (or at ``full_scale`` when the device range is known).
+    A clipping plateau is a run of >= 2 consecutive samples equal (to 1e-6) to the
+    channel's extreme |value|, or within 0.1 % of ``full_scale`` when the device
+    range is known. Peaks: local maxima of |x| above mean + 2 sd, >= 0.2 s apart.
     """
     xs = s.channel(name)
     x = np.concatenate(xs)
@@ -244,7 +245,7 @@ def peak_stats(s: SignalSet, name: str, full_scale: Optional[float] = None) -> D
     level = full_scale if full_scale else extreme
     plateau = 0
     for p in xs:
-        at = np.abs(p) >= 0.999 * level
+        at = np.abs(p) >= (0.999 if full_scale else 1 - 1e-6) * level
         plateau += sum(b - a for a, b in runs(at) if b - a >= 2)
     return {"max_abs": extreme, "p99_abs": float(np.quantile(ax, 0.99)), "p999_abs": float(np.quantile(ax, 0.999)),
             "peaks_per_s": peaks / (len(x) / s.rate_hz), "peak_threshold": thr,
