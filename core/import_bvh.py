@@ -24,7 +24,8 @@
   (0, 1, 0) unless given.
 - Arms: the joints whose origins are the anatomical shoulder, elbow and wrist are
   renamed ``l_shoulder`` ... ``r_wrist``; the others keep their BVH names. Names
-  are matched after dropping a namespace (``mixamorig:``), a ``Bip01`` prefix,
+  are matched after dropping a namespace (``mixamorig:``), a ``Bip01``,
+  ``mixamorig`` or ``Character1_`` prefix,
   case and punctuation, and a side word (``Left``/``L``/``l`` as prefix or
   suffix). Per side, first match wins: shoulder ``humerus, upperarm, uparm, arm,
   shoulder``; elbow ``radius, forearm, lowerarm, lowarm, elbow``; wrist ``wrist,
@@ -311,7 +312,7 @@ def snap_fps(fps: float) -> float:
 def side_part(name: str) -> Optional[Tuple[str, str]]:
     """('left'|'right', role) for an arm joint name, else None."""
     n = re.split(r"[:|]", name)[-1]
-    n = re.sub(r"^(mixamorig\d*|bip\d+|biped)[\s_]*", "", n, flags=re.I)
+    n = re.sub(r"^(mixamorig\d*|bip\d+|biped|character\d*)[\s_]*", "", n, flags=re.I)
     n = re.sub(r"[^A-Za-z0-9]", "", n).lower()
     for side, words in (("left", ("left", "l")), ("right", ("right", "r"))):
         for w in words:

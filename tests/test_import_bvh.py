@@ -134,6 +134,9 @@ def test_arm_names_of_common_rigs():
     assert side_part("Hand_L") == ("left", "hand")
     assert side_part("LeftHandThumb1") is None
     assert side_part("radius") is None
+    assert side_part("Character1_LeftForeArm") == ("left", "forearm")
+    assert side_part("WristRight") == ("right", "wrist")          # Kinect-style names
+    assert side_part("LowerArm_L") == ("left", "lowerarm")
 
     class J:
         def __init__(self, name, parent):

@@ -82,6 +82,9 @@ def test_csv_wide_own_names(tmp_path):
     np.testing.assert_allclose(m.joints, arr)
     with pytest.raises(InputError, match=r"joints do not match skeleton 'coco17'; missing: l_eye, r_eye"):
         import_csv(p, fps=30, skeleton="coco17")
+    q = write_wide(tmp_path / "noarm.csv", arr, ["nose", "a", "b", "c"], range(4))
+    with pytest.raises(InputError, match=r"noarm.csv: unknown skeleton 'csv' and its 'joint_names' name no arm"):
+        import_csv(q, fps=30)
 
 
 def test_csv_long_with_gaps(tmp_path):
