@@ -321,25 +321,25 @@ class SetTaxonomyExtension(Command):
 
         ext = copy.deepcopy(self.extension) if self.extension else None
         before = project._row("meta", "taxonomy_extension")
+        base = load_taxonomy()
+        merged = base
+        after = None
         if ext:
-            base = load_taxonomy()
             old = json.loads(before["value"]) if before else {}
             ext["revision"] = int(old.get("revision", 0)) + 1
-            merged = base
+            used_codes = [int(b["code"]) for b in base.data["behaviours"]]
+            used_codes += [int(b["code"]) for b in ext.get("behaviours", []) if "code" in b]
             for b in ext.get("behaviours", []):
                 if "code" not in b:
-                    b["code"] = new_behaviour_code(merged.extend({"behaviours": [x for x in ext["behaviours"]
-                                                                                 if "code" in x],
-                                                                  "phases": ext.get("phases", [])}))
+                    b["code"] = max(used_codes + [new_behaviour_code(base) - 1]) + 1
+                    used_codes.append(b["code"])
             merged = base.extend(ext)          # validates
-            used = {s["behaviour"] for s in project._all("segments")}
-            missing = used - set(merged.behaviour_ids)
-            if missing:
-                raise InputError(None, f"behaviour '{sorted(missing)[0]}' is used by segments; "
-                                 "it cannot be removed from the taxonomy")
             after = {"key": "taxonomy_extension", "value": json.dumps(ext, sort_keys=True)}
-        else:
-            after = None
+        used = {s["behaviour"] for s in project._all("segments")}
+        missing = used - set(merged.behaviour_ids)
+        if missing:
+            raise InputError(None, f"behaviour '{sorted(missing)[0]}' is used by segments; "
+                             "it cannot be removed from the taxonomy")
         if before is None and after is None:
             return []
         return [Change("meta", "taxonomy_extension", before, after)]
