@@ -15,8 +15,8 @@ npz        a motion ``.npz`` already (validated copy)   :mod:`.motion`
 =========  ===========================================  =========================
 
 A ``.npy`` without ``--format`` is read as HumanML3D when it holds (T, 22, 3),
-(1, T, 22, 3) or (T, 263) and neither ``skeleton`` nor ``fps`` is given;
-otherwise as plain keypoints.
+(1, T, 22, 3) or (T, 263) and no ``skeleton`` is given; otherwise as plain
+keypoints.
 
 Options (each importer accepts the ones that make sense for it and rejects the
 others): ``skeleton`` (name), ``fps`` (override), ``up`` (3 numbers, in the
@@ -126,7 +126,7 @@ def detect_format(path: Path, options: Dict[str, Any]) -> str:
     if ext in _EXT:
         return _EXT[ext]
     if ext == ".npy":
-        if options.get("skeleton") is None and options.get("fps") is None:
+        if options.get("skeleton") is None:
             from .import_humanml import looks_like_humanml
 
             if looks_like_humanml(path):

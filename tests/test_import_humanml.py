@@ -60,10 +60,48 @@ def test_options_and_explicit_format(tmp_path):
     np.testing.assert_allclose(m.up, [0, 0, 1])
 
 
+def features(T=6, turn=0.0):
+    """HumanML3D 263-value features: root walks forward (+z in its heading frame) 0.05 m per frame."""
+    data = np.zeros((T, 263))
+    data[:, 0] = turn                      # heading half-angle per frame
+    data[:, 2] = 0.05
+    data[:, 3] = 0.9
+    rest = walking_smpl(1)[0]
+    data[:, 4:67] = rest[1:].reshape(-1)     # ric: x/z relative to the root (at x = z = 0)
+    data[:, 67:] = np.random.default_rng(1).normal(size=(T, 263 - 67))   # rotations etc.: not used
+    return data, rest
+
+
+def test_feature_vectors_straight_walk(tmp_path):
+    data, rest = features()
+    p = tmp_path / "vec.npy"
+    np.save(p, data)
+    m = import_motion(p)
+    assert m.meta["content"].startswith("features")
+    # root: height from feature 3, z advances 0.05 m per frame starting at 0
+    np.testing.assert_allclose(m.joints[:, 0], np.stack([np.zeros(6), np.full(6, 0.9), 0.05 * np.arange(6)], 1),
+                               atol=1e-12)
+    np.testing.assert_allclose(m.joints[4, 1:], rest[1:] + [0, 0, 0.2], atol=1e-12)
+
+
+def test_feature_vectors_turning(tmp_path):
+    # half-angle pi/4 per frame: from frame 1 on the body is turned by -90 deg about y: (x, y, z) -> (-z, y, x)
+    data, rest = features(T=2, turn=np.pi / 4)
+    data[0, 4:7] = data[1, 4:7] = [1.0, 1.0, 0.0]          # joint 1 one metre to the side
+    p = tmp_path / "turn.npy"
+    np.save(p, data)
+    m = import_humanml(p)
+    np.testing.assert_allclose(m.joints[0, 1], [1.0, 1.0, 0.0], atol=1e-12)      # frame 0: no turn yet
+    np.testing.assert_allclose(m.joints[1, 0], [-0.05, 0.9, 0.0], atol=1e-12)    # forward step turned to -x
+    np.testing.assert_allclose(m.joints[1, 1], [-0.05, 1.0, 1.0], atol=1e-12)
+
+
 def test_feature_vectors_and_wrong_shapes(tmp_path):
     p = tmp_path / "vec.npy"
-    np.save(p, np.zeros((40, 263), np.float32))
-    with pytest.raises(InputError, match=r"263-value feature vectors.*recover_from_ric"):
+    data, _ = features(T=40)
+    data[:, 4:67] = np.random.default_rng(0).normal(size=(40, 63))   # normalised-looking values
+    np.save(p, data)
+    with pytest.raises(InputError, match=r"look normalised"):
         import_motion(p)
     q = tmp_path / "bad.npy"
     np.save(q, np.zeros((40, 21, 3)))
