@@ -14,14 +14,14 @@ def register(sub) -> None:
     p = sub.add_parser(
         "import", help="import a skeleton file (NTU, BVH, HumanML3D, .npy, .csv) as a motion .npz",
         description="Convert precomputed skeletons into the motion interchange (.npz): NTU RGB+D .skeleton, "
-                    "BVH mocap, HumanML3D/T2M-GPT joint arrays (.npy, (T, 22, 3), or (T, 263) features), plain keypoints "
-                    "(.npy (T, J, 3|4); .csv wide 'frame,<joint>_x,<joint>_y,<joint>_z,...' or long "
+                    "BVH mocap, HumanML3D/T2M-GPT joint arrays (.npy, (T, 22, 3), or (T, 263) features), plain "
+                    "keypoints (.npy (T, J, 3|4); .csv wide 'frame,<joint>_x,<joint>_y,<joint>_z,...' or long "
                     "'frame,joint,x,y,z[,conf]'). The format follows from the extension unless --format is given.")
     p.add_argument("file", help="input skeleton file")
     p.add_argument("--out", required=True, help="output motion .npz")
     p.add_argument("--format", choices=[f for f in FORMATS if f != "npz"], default=None,
-                   help="input format (default: from the extension; a .npy of shape (T, 22, 3) or (T, 263) is read as humanml "
-                        "unless --skeleton is given)")
+                   help="input format (default: from the extension; a .npy of shape (T, 22, 3) or (T, 263) "
+                        "is read as humanml unless --skeleton is given)")
     p.add_argument("--skeleton", default=None, help="skeleton name for .npy/.csv keypoints (e.g. h36m17, coco17)")
     p.add_argument("--fps", type=float, default=None,
                    help="frame rate (needed for .npy/.csv; overrides NTU 30, HumanML3D 20, BVH Frame Time)")
