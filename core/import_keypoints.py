@@ -19,7 +19,8 @@ joints are exactly a known skeleton's gets that skeleton; otherwise the file's
 own names are kept (skeleton ``skeleton`` or ``csv``), which must include
 ``l_shoulder, l_elbow, l_wrist`` and/or the ``r_`` ones. Needs ``fps``.
 
-Both: coordinates in ``units`` (default metres), ``up`` in the file's frame
+Both: coordinates in ``units`` (default metres; a body larger than 5 units
+per frame without ``units`` is an error asking for it), ``up`` in the file's frame
 (default (0, 0, 1), the interchange's default: pass ``--up 0,1,0`` for y-up data).
 """
 from __future__ import annotations
@@ -47,7 +48,19 @@ def _need_fps(fps, where) -> float:
     return f
 
 
+def body_size(joints: np.ndarray) -> float:
+    """Median over frames of the largest per-frame extent of the observed joints (file units)."""
+    ok = np.isfinite(joints).all(axis=2)
+    sizes = [np.ptp(joints[t, ok[t]], axis=0).max() for t in range(joints.shape[0]) if ok[t].sum() >= 2]
+    return float(np.median(sizes)) if sizes else 0.0
+
+
 def _finish(kind, path, joints, conf, skeleton, names, fps, up, units, extra) -> Motion:
+    if units is None:
+        size = body_size(joints[:: max(1, joints.shape[0] // 200)])
+        if size > 5.0:
+            raise InputError(path, f"a body spans {size:.4g} units per frame, too big for metres: "
+                                   "pass --units cm or --units mm")
     unit, scale, how = unit_scale(units, "m", path)
     up_vec, up_how = parse_up(up, (0.0, 0.0, 1.0), path)
     if up is None:

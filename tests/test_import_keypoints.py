@@ -40,6 +40,9 @@ def test_npy_needs_fps_and_skeleton(tmp_path):
         import_npy(p, skeleton="h36m17")
     with pytest.raises(InputError, match=r"17 joints but skeleton 'ntu25' has 25"):
         import_npy(p, skeleton="ntu25", fps=30)
+    np.save(p, h36m() * 1000)
+    with pytest.raises(InputError, match=r"spans 1\d\d\d units per frame.*--units cm or --units mm"):
+        import_npy(p, skeleton="h36m17", fps=30)
     q = tmp_path / "n.npy"
     np.save(q, np.zeros((5, 25, 3)))
     assert import_npy(q, fps=30).skeleton == "ntu25"      # 25 joints: only one skeleton fits
