@@ -4,7 +4,8 @@
 [0, 1]. Needs ``fps`` and a ``skeleton`` name (or a joint count that only one
 known skeleton has: 22 -> smpl22, 25 -> ntu25).
 
-``.csv`` (comma separated, one header line, ``#`` lines are comments), one of:
+``.csv`` (comma separated -- or tab or semicolon when the first line has no
+comma --, one header line, ``#`` lines are comments), one of:
 
 - wide: ``frame,<joint>_x,<joint>_y,<joint>_z,...`` with optional
   ``<joint>_conf`` columns; one row per frame;
@@ -144,7 +145,10 @@ def _rows(path: Path):
         raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
     with fh:
         try:
-            for ln, row in enumerate(csv.reader(fh), start=1):
+            head = fh.readline()
+            delim = "," if "," in head else "\t" if "\t" in head else ";" if ";" in head else ","
+            fh.seek(0)
+            for ln, row in enumerate(csv.reader(fh, delimiter=delim), start=1):
                 if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
                     continue
                 yield ln, row

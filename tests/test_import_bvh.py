@@ -161,6 +161,17 @@ def cmu_path() -> Path:
     return Path(str(resources.files("imu2safety.resources") / "demo" / "cmu_16_15_walk.bvh"))
 
 
+def test_demo_copy_ships_with_credit():
+    demo = resources.files("imu2safety.resources") / "demo"
+    credits = (demo / "CREDITS.md").read_text()
+    assert "mocap.cs.cmu.edu" in credits and "cmu_16_15_walk.bvh" in credits
+    shipped = (demo / "cmu_16_15_walk.bvh").read_bytes()
+    shared = Path("/work/shared/data/cmu_16_15_walk.bvh")
+    if shared.exists():
+        assert shipped == shared.read_bytes()
+    assert shipped.startswith(b"HIERARCHY")
+
+
 @pytest.fixture(scope="module")
 def cmu():
     return import_motion(cmu_path())

@@ -109,6 +109,15 @@ def test_csv_long_with_gaps(tmp_path):
     assert m.confidence[0, 0] == 0.9
 
 
+def test_csv_tab_separated(tmp_path):
+    p = tmp_path / "tab.csv"
+    p.write_text("frame\tl_shoulder_x\tl_shoulder_y\tl_shoulder_z\tl_elbow_x\tl_elbow_y\tl_elbow_z\t"
+                 "l_wrist_x\tl_wrist_y\tl_wrist_z\n0\t0\t0\t1.4\t0\t0\t1.1\t0\t0\t0.85\n"
+                 "1\t0\t0\t1.4\t0\t0.01\t1.1\t0\t0.02\t0.85\n")
+    m = import_csv(p, fps=30)
+    np.testing.assert_allclose(m.joints[1, 2], [0, 0.02, 0.85])
+
+
 def test_csv_bad_input_names_line(tmp_path):
     arr = h36m(4)
     p = write_wide(tmp_path / "b.csv", arr, H36M17.joints, range(17))
