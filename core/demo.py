@@ -10,8 +10,8 @@ Everything is generated here, with no model weights and no downloads:
   limbs, ground, the wrist device on the left wrist, frame number and time
   printed on every frame), written as Motion-JPEG ``.avi`` (every frame a key
   frame, so frame-exact seeking is trivial for any reader);
-- :data:`DEMO_LABELS`: walking (safe) then falling (unsafe) with the phases
-  onset, impact and lying, in seconds and in frames;
+- :data:`DEMO_LABELS`: walking (safe) then falling (unsafe) in three
+  segments, one per phase (onset, impact, lying_after);
 - :func:`ensure_demo`: writes all of it once into the user data folder
   (``$IMU2SAFETY_DATA`` or ``$XDG_DATA_HOME/imu2safety`` or
   ``~/.local/share/imu2safety``) under ``demo/`` and reuses it afterwards
@@ -32,7 +32,7 @@ from .devices import G
 from .motion import Motion, load_motion, save_motion
 from .progress import CancelToken, ProgressFn, check, report
 
-DEMO_VERSION = 1
+DEMO_VERSION = 2
 FPS = 30
 DURATION_S = 8.0
 WALK_END_S = 4.0          # balance lost here
@@ -44,14 +44,12 @@ SUBJECT = "demo-figure"
 IMPACT_S = 4.9
 LYING_S = 5.2
 
+# one segment per (behaviour, phase), as the project stores them (taxonomy ids from resources/taxonomy.json)
 DEMO_LABELS: List[Dict] = [
-    {"label": "walking", "start_s": 0.0, "end_s": WALK_END_S, "safety": "safe", "confidence": 1.0,
-     "phases": [], "flags": []},
-    {"label": "falling", "start_s": WALK_END_S, "end_s": DURATION_S, "safety": "unsafe", "confidence": 1.0,
-     "phases": [{"name": "onset", "start_s": WALK_END_S, "end_s": IMPACT_S},
-                {"name": "impact", "start_s": IMPACT_S, "end_s": LYING_S},
-                {"name": "lying", "start_s": LYING_S, "end_s": DURATION_S}],
-     "flags": []},
+    {"behaviour": "walking", "phase": None, "start_s": 0.0, "end_s": WALK_END_S, "safety": "safe"},
+    {"behaviour": "falling", "phase": "onset", "start_s": WALK_END_S, "end_s": IMPACT_S, "safety": "unsafe"},
+    {"behaviour": "falling", "phase": "impact", "start_s": IMPACT_S, "end_s": LYING_S, "safety": "unsafe"},
+    {"behaviour": "falling", "phase": "lying_after", "start_s": LYING_S, "end_s": DURATION_S, "safety": "unsafe"},
 ]
 
 # body dimensions (m)
@@ -274,10 +272,8 @@ def label_at(seconds: float) -> str:
     """The demo's activity (and phase) at a time, for the caption burnt into the video."""
     for seg in DEMO_LABELS:
         if seg["start_s"] <= seconds < seg["end_s"] or (seconds >= DURATION_S and seg is DEMO_LABELS[-1]):
-            for p in seg["phases"]:
-                if p["start_s"] <= seconds < p["end_s"]:
-                    return f"{seg['label']} - {p['name']}"
-            return seg["label"]
+            phase = (seg["phase"] or "").replace("_", " ")
+            return f"{seg['behaviour']} - {phase}" if phase else seg["behaviour"]
     return ""
 
 
@@ -323,7 +319,7 @@ class DemoFiles:
 
     @property
     def project(self) -> Path:
-        return self.folder / "demo.imu2s"
+        return self.folder / "project"
 
 
 def demo_files(folder: Optional[Path] = None) -> DemoFiles:
@@ -375,3 +371,76 @@ def labels_with_frames(fps: int = FPS) -> List[Dict]:
 
 def load_demo_motion(files: DemoFiles) -> Motion:
     return load_motion(files.motion)
+
+
+# ----- the demo project ------------------------------------------------------------------------------
+class _AttachVideo:
+    """Factory of the one-off command that records the demo clip's video (the project API has no
+    video field among its editable clip fields yet)."""
+
+    @staticmethod
+    def make(clip_id: str, rel_path: str, sha256: str):
+        from .commands import Change, Command
+
+        class AttachVideo(Command):
+            text = "attach video"
+
+            def target(self):
+                return ("clips", clip_id)
+
+            def compute(self, project):
+                row = project._require("clips", clip_id)
+                new = dict(row, video_path=rel_path, video_sha256=sha256)
+                return [Change("clips", clip_id, row, new)]
+
+        return AttachVideo()
+
+
+def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
+    """Create the demo project folder (clip, video, labels) and return it open for writing."""
+    import shutil
+
+    from . import commands as C
+    from .project import Project, _sha256
+
+    folder = files.project
+    if folder.exists():
+        shutil.rmtree(folder)
+    p = Project.create(folder, who="imu2safety-demo", name="IMU2Safety demo")
+    try:
+        clip = p.add_clip(files.motion, subject=SUBJECT, clip_id="walk_then_fall", wrist="left", seed=7,
+                          notes="Procedural figure: walks 4 s, loses balance, falls forward, lies still.")
+        media = folder / "media"
+        media.mkdir(exist_ok=True)
+        dest = media / files.video.name
+        with atomic_path(dest, suffix=".avi") as tmp:
+            shutil.copyfile(files.video, tmp)
+        p.execute(_AttachVideo.make(clip.id, str(Path("media") / dest.name), _sha256(dest)))
+        for seg in labels_with_frames():
+            p.execute(C.AddSegment(clip.id, seg["start_frame"], seg["end_frame"], seg["behaviour"], seg["safety"],
+                                   phase=seg["phase"], confidence=1.0,
+                                   severity=2 if seg["safety"] == "unsafe" else None))
+        with atomic_path(folder / "demo_version.json", suffix=".json") as tmp:
+            tmp.write_text(json.dumps({"demo_version": DEMO_VERSION}))
+    except BaseException:
+        p.close()
+        raise
+    report(progress, 1.0, "demo project ready")
+    return p
+
+
+def open_demo_project(folder: Optional[Path] = None, reset: bool = False, progress: ProgressFn | None = None):
+    """The demo project, open for writing: generated at first run (or with ``reset``), else reused
+    with whatever edits the user made to it."""
+    from .project import Project
+
+    files = ensure_demo(folder, force=reset, progress=progress)
+    stamp = files.project / "demo_version.json"
+    current = False
+    try:
+        current = json.loads(stamp.read_text())["demo_version"] == DEMO_VERSION
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if reset or not current:
+        return build_demo_project(files, progress)
+    return Project.open(files.project)

@@ -79,13 +79,17 @@ def test_video_is_frame_exact(files, motion):
 def test_labels_file_has_phases_in_seconds_and_frames(files):
     data = json.loads(files.labels.read_text())
     segs = data["segments"]
-    assert [s["label"] for s in segs] == ["walking", "falling"]
-    fall = segs[1]
-    assert fall["safety"] == "unsafe" and [p["name"] for p in fall["phases"]] == ["onset", "impact", "lying"]
+    assert [(s["behaviour"], s["phase"]) for s in segs] == [
+        ("walking", None), ("falling", "onset"), ("falling", "impact"), ("falling", "lying_after")]
+    assert [s["safety"] for s in segs] == ["safe", "unsafe", "unsafe", "unsafe"]
+    from imu2safety.core.taxonomy import load_taxonomy
+    tax = load_taxonomy()
     for s in segs:
+        tax.check_segment(s["behaviour"], s["safety"], s["phase"])
         assert s["start_frame"] == round(s["start_s"] * demo.FPS)
         assert s["end_frame"] == round(s["end_s"] * demo.FPS)
-    assert segs[0]["end_s"] == segs[1]["start_s"]
+    for a, b in zip(segs, segs[1:]):                         # contiguous, no gaps
+        assert a["end_frame"] == b["start_frame"]
 
 
 def test_demo_is_generated_once_and_reused(files):

@@ -1,0 +1,245 @@
+"""Skeleton panel: the clip's 3D motion at the playhead, in a vispy scene embedded in Qt.
+
+Draws the skeleton's bones (left side orange, right side blue, trunk grey), the
+joints, a ground grid at the floor (the motion's ``up`` must be +z, as every
+importer writes it), the wrist path, and the wrist device as three axes
+x/y/z in red/green/blue, placed and oriented by the simulator's own sensor-frame
+code (:func:`imu2safety.core.sensor_frame.forearm_axes`). Orbit with the left
+mouse button, zoom with the wheel (vispy's ``TurntableCamera``); the camera
+follows the pelvis unless "follow" is off.
+
+vispy needs OpenGL. Where Qt has none (``QT_QPA_PLATFORM=offscreen``) or the
+canvas cannot be made, the panel falls back to a 2D side view drawn with
+QPainter and says so, so that the window still opens.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..core.motion import Motion
+from ..core.playhead import Playhead
+from ..core.sensor_frame import forearm_axes, orthonormal_frames
+
+LEFT = (0.90, 0.55, 0.15, 1.0)
+RIGHT = (0.15, 0.45, 0.80, 1.0)
+TRUNK = (0.35, 0.35, 0.35, 1.0)
+AXIS_LEN = 0.2
+
+
+def bone_colours(skel) -> np.ndarray:
+    """One RGBA per bone end (2 per bone): left/right/trunk by the child joint's name."""
+    out = []
+    for a, b in skel.bones:
+        name = skel.joints[b]
+        c = LEFT if name.startswith("l_") else RIGHT if name.startswith("r_") else TRUNK
+        out += [c, c]
+    return np.array(out, dtype=np.float32)
+
+
+class DeviceTrack:
+    """Sensor position and axes per frame for one wrist (from the core's sensor-frame model)."""
+
+    def __init__(self, motion: Motion, wrist: str, offset_m: float = -0.03):
+        skel = motion.skel
+        x, z, _ = forearm_axes(motion.joints, skel, wrist, np.asarray(motion.up, float))
+        R = orthonormal_frames(np.nan_to_num(x), np.nan_to_num(z))
+        bad = ~(np.isfinite(x).all(1) & np.isfinite(z).all(1))
+        R[bad] = np.nan
+        self.R = R                              # (T, 3, 3): columns are sensor x, y, z in world
+        self.pos = motion.joints[:, skel.arms[wrist][2]] + offset_m * np.nan_to_num(x)
+        self.pos[bad] = np.nan
+
+    def axes_segments(self, frame: int, length: float = AXIS_LEN) -> np.ndarray:
+        """(6, 3) line vertices: origin->x, origin->y, origin->z."""
+        p = self.pos[frame]
+        R = self.R[frame]
+        return np.stack([p, p + length * R[:, 0], p, p + length * R[:, 1], p, p + length * R[:, 2]])
+
+
+def opengl_available() -> bool:
+    plat = QGuiApplication.platformName() if QGuiApplication.instance() else ""
+    if plat in ("offscreen", "minimal", "vnc"):
+        return False
+    if os.environ.get("IMU2SAFETY_NO_GL"):
+        return False
+    return True
+
+
+class SkeletonView(QWidget):
+    def __init__(self, playhead: Playhead, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("skeletonView")
+        self.playhead = playhead
+        self.motion: Optional[Motion] = None
+        self.device: Optional[DeviceTrack] = None
+        self.frame = 0
+        self.gl_error: Optional[str] = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.canvas = None
+        if opengl_available():
+            try:
+                self._make_canvas()
+                lay.addWidget(self.canvas.native, 1)
+            except Exception as exc:   # no usable OpenGL: keep the window working
+                self.canvas = None
+                self.gl_error = f"{exc.__class__.__name__}: {exc}"
+        else:
+            self.gl_error = f"no OpenGL on Qt platform '{QGuiApplication.platformName()}'"
+        if self.canvas is None:
+            self.fallback = _SideView(self)
+            lay.addWidget(self.fallback, 1)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 0, 4, 2)
+        self.follow = QCheckBox("follow")
+        self.follow.setChecked(True)
+        self.follow.setToolTip("keep the camera centred on the pelvis")
+        self.follow.toggled.connect(lambda _: self.show_frame(self.frame))
+        self.info = QLabel("")
+        self.info.setStyleSheet("color: #666")
+        bar.addWidget(self.follow)
+        bar.addStretch(1)
+        bar.addWidget(self.info)
+        lay.addLayout(bar)
+        if self.gl_error:
+            self.info.setText("2D fallback (" + self.gl_error[:60] + ")")
+        playhead.connect(self._on_playhead)
+
+    @property
+    def is_3d(self) -> bool:
+        return self.canvas is not None
+
+    def _make_canvas(self) -> None:
+        from vispy import app as vapp
+        from vispy import scene
+
+        vapp.use_app("pyside6")
+        c = scene.SceneCanvas(keys=None, show=False, bgcolor="#f4f5f7", size=(480, 360))
+        view = c.central_widget.add_view()
+        view.camera = scene.TurntableCamera(up="z", fov=40, elevation=14, azimuth=-30, distance=4.2)
+        view.camera.center = (0, 0, 0.8)
+        grid = []
+        for v in np.arange(-10, 10.01, 0.5):
+            grid += [(v, -10, 0), (v, 10, 0), (-10, v, 0), (10, v, 0)]
+        self._grid = scene.visuals.Line(pos=np.array(grid, np.float32), connect="segments",
+                                        color=(0.72, 0.74, 0.76, 1.0), width=1, parent=view.scene)
+        self._path = scene.visuals.Line(pos=np.zeros((2, 3), np.float32), color=(0.9, 0.55, 0.15, 0.35),
+                                        width=1.5, parent=view.scene)
+        self._bones = scene.visuals.Line(pos=np.zeros((2, 3), np.float32), connect="segments", width=5,
+                                         parent=view.scene, antialias=True)
+        self._joints = scene.visuals.Markers(parent=view.scene)
+        self._joints.set_data(np.zeros((1, 3), np.float32), size=7, face_color="white", edge_color="#333")
+        axis_colours = np.array([(0.9, 0.1, 0.1, 1)] * 2 + [(0.1, 0.7, 0.1, 1)] * 2 + [(0.1, 0.25, 0.95, 1)] * 2,
+                                np.float32)
+        self._axes = scene.visuals.Line(pos=np.zeros((6, 3), np.float32), color=axis_colours,
+                                        connect="segments", width=6, parent=view.scene)
+        self._axes.set_gl_state(depth_test=False)
+        self._axes.order = 10
+        self._view = view
+        self.canvas = c
+
+    # -- model --------------------------------------------------------------------------------------
+    def set_motion(self, motion: Optional[Motion], wrist: str = "left", offset_m: float = -0.03) -> None:
+        self.motion = motion
+        self.device = None
+        if motion is not None:
+            try:
+                self.device = DeviceTrack(motion, wrist, offset_m)
+            except Exception:
+                self.device = None
+            if self.canvas is not None:
+                self._bones.set_data(color=bone_colours(motion.skel))
+                path = self.device.pos if self.device is not None else None
+                if path is not None and np.isfinite(path).any():
+                    self._path.set_data(pos=np.nan_to_num(path).astype(np.float32))
+        self.show_frame(self.playhead.frame)
+
+    def _on_playhead(self, event: str, ph: Playhead) -> None:
+        if event in ("frame", "clip"):
+            self.show_frame(ph.frame)
+
+    def show_frame(self, frame: int) -> None:
+        if self.motion is None:
+            if self.canvas is None:
+                self.fallback.update()
+            return
+        frame = min(max(int(frame), 0), self.motion.n_frames - 1)
+        self.frame = frame
+        j = self.motion.joints[frame]
+        self.info.setText(("" if self.is_3d else "2D fallback  ") + f"frame {frame}")
+        if self.canvas is None:
+            self.fallback.update()
+            return
+        bones = np.array(self.motion.skel.bones)
+        seg = np.nan_to_num(j[bones.reshape(-1)]).astype(np.float32)
+        self._bones.set_data(pos=seg)
+        ok = np.isfinite(j).all(1)
+        self._joints.set_data(j[ok].astype(np.float32), size=7, face_color="white", edge_color="#333")
+        if self.device is not None and np.isfinite(self.device.R[frame]).all():
+            self._axes.visible = True
+            self._axes.set_data(pos=self.device.axes_segments(frame).astype(np.float32))
+        else:
+            self._axes.visible = False
+        if self.follow.isChecked() and np.isfinite(j[0]).all():
+            self._view.camera.center = (float(j[0, 0]), float(j[0, 1]), 0.7)
+        self.canvas.update()
+
+    def render_image(self) -> Optional[np.ndarray]:
+        """The 3D view as an RGBA array (tests and screenshots); None without OpenGL."""
+        if self.canvas is None:
+            return None
+        return self.canvas.render()
+
+    def closeEvent(self, ev) -> None:
+        self.playhead.disconnect(self._on_playhead)
+        super().closeEvent(ev)
+
+
+class _SideView(QWidget):
+    """2D fallback: orthographic side view (x horizontal, z up) drawn with QPainter."""
+
+    def __init__(self, owner: SkeletonView) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.setMinimumSize(200, 150)
+
+    def paintEvent(self, ev) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#f4f5f7"))
+        m = self.owner.motion
+        if m is None:
+            p.drawText(self.rect(), Qt.AlignCenter, "No motion")
+            p.end()
+            return
+        p.setRenderHint(QPainter.Antialiasing, True)
+        j = m.joints[self.owner.frame]
+        centre_x = float(np.nanmean(j[:, 0])) if self.owner.follow.isChecked() else 0.0
+        s = min(self.width() / 3.0, self.height() / 2.4)
+        ground = self.height() - 20
+
+        def pt(v):
+            return QPointF(self.width() / 2 + (v[0] - centre_x) * s, ground - v[2] * s)
+
+        p.setPen(QPen(QColor(170, 175, 180), 1))
+        p.drawLine(0, ground, self.width(), ground)
+        for a, b in m.skel.bones:
+            if not (np.isfinite(j[a]).all() and np.isfinite(j[b]).all()):
+                continue
+            name = m.skel.joints[b]
+            c = LEFT if name.startswith("l_") else RIGHT if name.startswith("r_") else TRUNK
+            p.setPen(QPen(QColor.fromRgbF(*c), 4, Qt.SolidLine, Qt.RoundCap))
+            p.drawLine(pt(j[a]), pt(j[b]))
+        d = self.owner.device
+        if d is not None and np.isfinite(d.R[self.owner.frame]).all():
+            seg = d.axes_segments(self.owner.frame)
+            for k, col in enumerate(("#e01b1b", "#1bb31b", "#1b40f2")):
+                p.setPen(QPen(QColor(col), 3))
+                p.drawLine(pt(seg[2 * k]), pt(seg[2 * k + 1]))
+        p.end()
