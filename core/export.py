@@ -209,14 +209,18 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
                                                               dtype=h5py.string_dtype()))
                     counts = {s: int(win.count_split[s]) for s in SPLITS}
                     n_windows = win.n
-        except PermissionError as exc:
-            raise InputError(out, f"cannot write here ({exc.strerror or 'permission denied'}); "
-                             "choose a writable folder") from None
-        except OSError as exc:
-            if getattr(exc, "errno", None) == errno.ENOSPC:
+        except (OSError, InputError) as exc:
+            os_exc = exc if isinstance(exc, OSError) else exc.__cause__
+            if not isinstance(os_exc, OSError):
+                raise
+            if os_exc.errno == errno.ENOSPC:
                 raise InputError(out, "disk full while writing the dataset; nothing was written "
                                  "(free space or choose another disk)") from None
-            raise InputError(out, f"could not write the dataset ({exc}); nothing was written") from None
+            if isinstance(os_exc, PermissionError) or os_exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise InputError(out, f"cannot write here ({os_exc.strerror or 'permission denied'}); "
+                                 "choose a writable folder") from None
+            raise InputError(out, f"could not write the dataset ({os_exc.strerror or os_exc}); "
+                             "nothing was written") from None
         report(progress, 1.0, "done")
         return ExportSummary(path=out, n_clips=len(clips), n_windows=n_windows, windows_per_split=counts,
                              clips_per_split={s: [c for c in clip_ids if split_of[c] == s] for s in SPLITS},
