@@ -251,7 +251,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
 
 def box_from_keypoints(kps: np.ndarray, scores: np.ndarray, frame_wh, min_score: float = 0.3,
                        min_points: int = 4, margin: float = 0.2) -> Optional[np.ndarray]:
-    """A person box around the confident keypoints, widened by ``margin`` of its size on each side.
+    """A person box around the confident keypoints, widened on each side by ``margin`` of its width
+    (height), at least 10 % of its longer side; clipped to the frame.
 
     Returns ``None`` when fewer than ``min_points`` keypoints reach ``min_score``
     (the person is lost and must be detected again).
