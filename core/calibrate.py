@@ -202,10 +202,19 @@ class GeometricFit:
                 "model": "real[n] ~ scale * (R sim[n - lag]) + offset", **self.stats}
 
 
-def _axis_fit(x: np.ndarray, y: np.ndarray, offset: bool) -> Tuple[np.ndarray, np.ndarray]:
+def _axis_fit(x: np.ndarray, y: np.ndarray, offset: bool, method: str = "lsq") -> Tuple[np.ndarray, np.ndarray]:
+    """Per-axis y ~ s x + b. 'lsq': least squares (sample-synchronised recordings of one
+    motion). 'std': s = sign(cov) std(y) / std(x), b from the means (moment matching, for
+    recordings of the same activity that are not sample-synchronised, where least squares
+    shrinks s toward 0 as the correlation falls)."""
     s, b = np.ones(3), np.zeros(3)
     for i in range(3):
-        if offset:
+        if method == "std":
+            sx = float(np.std(x[:, i]))
+            sign = 1.0 if np.mean((x[:, i] - x[:, i].mean()) * (y[:, i] - y[:, i].mean())) >= 0 else -1.0
+            s[i] = sign * float(np.std(y[:, i])) / max(sx, 1e-300)
+            b[i] = float(np.mean(y[:, i]) - s[i] * np.mean(x[:, i])) if offset else 0.0
+        elif offset:
             A = np.stack([x[:, i], np.ones(len(x))], axis=1)
             (s[i], b[i]), *_ = np.linalg.lstsq(A, y[:, i], rcond=None)
         else:
@@ -215,14 +224,17 @@ def _axis_fit(x: np.ndarray, y: np.ndarray, offset: bool) -> Tuple[np.ndarray, n
 
 def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float, *, max_lag_s: Optional[float] = None,
                  min_overlap: float = 0.8, fit_scale: bool = True, fit_offset: bool = True,
-                 use_acc: bool = True) -> GeometricFit:
+                 use_acc: bool = True, scale_method: str = "lsq") -> GeometricFit:
     """Fit lag, rotation and per-axis scale between simulated and real recordings of the same motion.
 
     ``pairs``: (sim (N,6), real (M,6)) arrays of acc xyz + gyro xyz at ``rate_hz``
     (same gravity convention). Each pair gets its own lag; one rotation and one
     scale are fitted over all pairs' overlaps. Vectors are weighted by the inverse
-    variance of their sensor so acc and gyro count alike.
+    variance of their sensor so acc and gyro count alike. ``scale_method``: 'lsq' or
+    'std' (see :func:`_axis_fit`).
     """
+    if scale_method not in ("lsq", "std"):
+        raise InputError(None, f"scale method must be 'lsq' or 'std', got {scale_method!r}")
     if not pairs:
         raise InputError(None, "geometric fit needs at least one (simulated, real) pair")
     max_lag = None if max_lag_s is None else int(round(max_lag_s * rate_hz))
@@ -260,8 +272,8 @@ def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float,
         a_rot, g_rot = S[:, :3] @ R.T, S[:, 3:] @ R.T
         if not fit_scale:
             break
-        sa, ba = _axis_fit(a_rot, Rl[:, :3], fit_offset)
-        sg, bg = _axis_fit(g_rot, Rl[:, 3:], fit_offset)
+        sa, ba = _axis_fit(a_rot, Rl[:, :3], fit_offset, scale_method)
+        sg, bg = _axis_fit(g_rot, Rl[:, 3:], fit_offset, scale_method)
         if np.any(np.abs(sa) < 1e-6) or np.any(np.abs(sg) < 1e-6):
             raise InputError(None, "geometric fit: an axis has no signal to scale (degenerate motion)")
 
@@ -270,7 +282,8 @@ def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float,
     stats = {"pairs": len(pairs), "overlap_samples": int(len(S)), "lag_pearson_r": rs,
              "rms_before": {"acc": rms(S[:, :3] - Rl[:, :3]), "gyro": rms(S[:, 3:] - Rl[:, 3:])},
              "rms_after": {"acc": rms(a_rot * sa + ba - Rl[:, :3]), "gyro": rms(g_rot * sg + bg - Rl[:, 3:])},
-             "weights": {"acc": wa, "gyro": wg}, "used": "gyro + acc" if use_acc else "gyro"}
+             "weights": {"acc": wa, "gyro": wg}, "used": "gyro + acc" if use_acc else "gyro",
+             "scale_method": scale_method if fit_scale else "none"}
     return GeometricFit(lags, float(rate_hz), R, sa, ba, sg, bg, stats)
 
 
@@ -383,3 +396,35 @@ def calibration_record(device: Optional[DeviceFit] = None, geometry: Optional[Ge
         rec["quantile_map"] = d
     rec["applied"] = applied
     return rec
+
+
+def calibrated_comparisons(sim: SignalSet, real: SignalSet, *, geometric: bool = False, quantile: bool = False,
+                           fit_real: Optional[SignalSet] = None, max_lag_s: Optional[float] = None,
+                           per_class: bool = False, scale_method: str = "lsq", trim_s: float = 0.0):
+    """Compare ``sim`` with ``real`` before and after the requested calibrations.
+
+    ``trim_s`` drops that much from both ends of every simulated part first (start-up
+    transients). Fits use ``fit_real`` when given (e.g. a train split) and are evaluated on
+    ``real``, so an 'after' figure is not an in-sample one. Returns
+    (``{"before": Comparison, "after_geometric": ..., "after_quantile": ...}``,
+    calibration record).
+    """
+    from .realism import compare, harmonise, trim_set
+    s_h, r_h = harmonise(trim_set(sim, trim_s), real)
+    _, f_h = harmonise(sim, fit_real) if fit_real is not None else (None, r_h)
+    out = {"before": compare(s_h, r_h, harmonise_sets=False)}
+    geo = qm = None
+    cur = s_h
+    if geometric:
+        pairs = [(max(s_h.parts, key=len), p) for p in f_h.parts]
+        geo = fit_geometry(pairs, s_h.rate_hz, max_lag_s=max_lag_s, scale_method=scale_method)
+        cur = apply_geometry(cur, geo)
+        out["after_geometric"] = compare(cur, r_h, harmonise_sets=False)
+    if quantile:
+        qm = QuantileMap.fit(cur, f_h, per_class=per_class)
+        cur = qm.apply(cur, label=None if not per_class else next((l for l in f_h.labels if l), None),
+                       fallback_global=True)
+        out["after_quantile"] = compare(cur, r_h, harmonise_sets=False)
+    rec = calibration_record(geometry=geo, quantile=qm)
+    rec["fitted_on"] = "separate fit set" if fit_real is not None else "the compared real set (in-sample)"
+    return out, rec

@@ -112,6 +112,9 @@ def detect_gyro_units(gyro: np.ndarray) -> Tuple[str, str]:
     p99 = float(np.quantile(mag, 0.99)) if mag.size else 0.0
     if p99 > 20.0:
         return "deg/s", f"detected: p99 |w| = {p99:.3g} > 20, so deg/s"
+    if p99 < 1.0:
+        return "rad/s", (f"assumed: p99 |w| = {p99:.3g} is a quiet recording, where deg/s cannot be ruled "
+                         "out; declare the units")
     return "rad/s", f"detected: p99 |w| = {p99:.3g} <= 20, so rad/s"
 
 

@@ -116,7 +116,8 @@ def set_from_recordings(recs: Sequence, name: str = "real") -> SignalSet:
         parts += ps
         labels += [r.label] * len(ps)
     return SignalSet(name, recs[0].rate_hz, parts, recs[0].gravity, labels,
-                     {"sources": sorted({r.source.rsplit(":", 1)[0] for r in recs})})
+                     {"sources": sorted({r.source.rsplit(":", 1)[0] for r in recs}),
+                      "reader": {k: v for k, v in recs[0].meta.items() if k.endswith(("units", "_how"))}})
 
 
 def _ranges(device: Any) -> Optional[Dict[str, float]]:
@@ -378,3 +379,49 @@ def _strip(allan: Dict[str, Any]) -> Dict[str, Any]:
             v.pop("taus", None)
             v.pop("adev", None)
     return out
+
+
+def load_set(path, name: Optional[str] = None, clean: bool = False, **reader_options) -> SignalSet:
+    """A file as a set: a product IMU file (``imu2safety simulate`` output) or any real
+    recording :func:`.real_io.read_recordings` reads (options passed on)."""
+    import os
+
+    import h5py
+
+    from .imu_io import read_imu_h5
+    from .real_io import read_recordings
+    p = os.fspath(path)
+    label = name or os.path.basename(p)
+    if p.lower().endswith((".h5", ".hdf5")) and os.path.isfile(p):
+        try:
+            with h5py.File(p, "r") as f:
+                is_product = f.attrs.get("generator") in ("imu2safety", b"imu2safety") and "rate_hz" in f.attrs
+        except OSError as exc:
+            raise InputError(p, f"not a readable HDF5 file ({exc})") from None
+        if is_product:
+            s = set_from_imu_h5(read_imu_h5(p), label, clean=clean)
+            s.meta["sources"] = [p]
+            return s
+    recs = read_recordings(p, **reader_options)
+    return set_from_recordings(recs, label)
+
+
+def trim_set(s: SignalSet, seconds: float) -> SignalSet:
+    """Drop ``seconds`` from both ends of every part (parts left shorter than 4 samples go)."""
+    k = int(round(seconds * s.rate_hz))
+    if k <= 0:
+        return s
+    keep = [(p[k:len(p) - k], l) for p, l in zip(s.parts, s.labels or [None] * len(s.parts)) if len(p) - 2 * k >= 4]
+    meta = dict(s.meta)
+    meta["steps"] = list(s.meta.get("steps", [])) + [f"trimmed {seconds:g} s at both ends"]
+    return replace(s, parts=[p for p, _ in keep], labels=[l for _, l in keep], meta=meta)
+
+
+def select_labels(s: SignalSet, labels: Optional[Sequence[str]]) -> SignalSet:
+    """Only the parts with one of ``labels`` (all parts when ``labels`` is empty)."""
+    if not labels:
+        return s
+    keep = [i for i, l in enumerate(s.labels) if l in labels]
+    if not keep:
+        raise InputError(s.name, f"no parts labelled {list(labels)} (labels: {sorted({l for l in s.labels if l})})")
+    return replace(s, parts=[s.parts[i] for i in keep], labels=[s.labels[i] for i in keep])
