@@ -50,7 +50,7 @@ class SignalSet:
     meta: Dict[str, Any] = field(default_factory=dict)
 
     def channel(self, name: str) -> List[np.ndarray]:
-        return [_channel(p, name) for p in self.parts]
+        return [channel_values(p, name) for p in self.parts]
 
     def pooled(self, name: str) -> np.ndarray:
         return np.concatenate(self.channel(name)) if self.parts else np.zeros(0)
@@ -65,7 +65,8 @@ class SignalSet:
                 "labels": sorted({l for l in self.labels if l}), "steps": self.meta.get("steps", [])}
 
 
-def _channel(p: np.ndarray, name: str) -> np.ndarray:
+def channel_values(p: np.ndarray, name: str) -> np.ndarray:
+    """One channel (e.g. 'acc_x', 'gyro_mag') of a (n, 6) acc + gyro array."""
     sensor, axis = name.split("_")
     cols = p[:, :3] if sensor == "acc" else p[:, 3:6]
     return np.linalg.norm(cols, axis=1) if axis == "mag" else cols[:, "xyz".index(axis)]
