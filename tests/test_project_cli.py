@@ -1,0 +1,48 @@
+"""``imu2safety project ...`` from the command line (in-process through cli.main)."""
+import pytest
+
+from imu2safety.app.cli import main
+from imu2safety.core.project import Project
+from project_factory import motion_file
+
+
+def test_new_add_info(tmp_path, capsys):
+    d = tmp_path / "p"
+    assert main(["project", "new", str(d)]) == 0
+    f = motion_file(tmp_path, "Walk 01", seconds=4.0)
+    capsys.readouterr()
+    assert main(["project", "add", str(d), str(f), "--subject", "S7", "--wrist", "right", "--seed", "11"]) == 0
+    assert capsys.readouterr().out.strip() == "Walk_01"
+    assert main(["project", "add", str(d), str(f), "--subject", "S8"]) == 0
+    assert capsys.readouterr().out.strip() == "Walk_01-2"
+    with Project.open(d, readonly=True) as p:
+        c = p.clip("Walk_01")
+        assert (c.subject, c.wrist, c.seed) == ("S7", "right", 11)
+    lab = tmp_path / "l.csv"
+    lab.write_text("clip,start_s,end_s,behaviour,safety\nWalk_01,0,1.5,walking,safe\nWalk_01-2,1,2,fighting,unsafe\n")
+    assert main(["project", "import-labels", str(d), str(lab)]) == 0
+    capsys.readouterr()
+    assert main(["project", "info", str(d)]) == 0
+    out = capsys.readouterr().out
+    assert "2 clip(s), 2 segment(s)" in out and "30000/1001" in out
+    assert "walking" in out and "fighting" in out and "S7" in out and "S8" in out
+
+
+def test_errors_are_one_line(tmp_path, capsys):
+    d = tmp_path / "p"
+    assert main(["project", "new", str(d)]) == 0
+    assert main(["project", "new", str(d)]) == 2
+    assert "already holds a project" in capsys.readouterr().err
+    assert main(["project", "add", str(d), str(tmp_path / "none.npz")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "v.mp4").write_bytes(b"x")
+    assert main(["project", "add", str(d), str(tmp_path / "v.mp4")]) == 2
+    assert "reconstruct" in capsys.readouterr().err
+    assert main(["project", "info", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err
+    assert "no such project folder" in err and "Traceback" not in err
+    with Project.open(d):
+        f = motion_file(tmp_path, "w", seconds=2.0)
+        assert main(["project", "add", str(d), str(f)]) == 2
+        assert "open elsewhere" in capsys.readouterr().err
+        assert main(["project", "info", str(d)]) == 0            # reading is allowed meanwhile
