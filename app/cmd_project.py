@@ -4,9 +4,10 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from fractions import Fraction
+from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.project import Project
+from ..core.project import VIDEO_SUFFIXES, Project
 
 
 def register(sub) -> None:
@@ -20,12 +21,19 @@ def register(sub) -> None:
 
     a = ps.add_parser("add", help="add a motion .npz as a clip; prints the clip id")
     a.add_argument("dir")
-    a.add_argument("file", help="motion .npz (videos need the reconstruction step first)")
+    a.add_argument("file", help="motion .npz, or a video (reconstructed with ViTPose + VideoPose3D)")
     a.add_argument("--subject", default="", help="subject id (splits are drawn by subject)")
     a.add_argument("--id", dest="clip_id", default=None, help="clip id (default: from the file name)")
     a.add_argument("--wrist", choices=("left", "right"), default="left")
     a.add_argument("--device", default=None, help="device profile name or preset id for this clip")
     a.add_argument("--seed", type=int, default=None, help="device noise seed (default: from the file's hash)")
+    v = a.add_argument_group("videos (see 'imu2safety reconstruct --help')")
+    v.add_argument("--person", type=int, default=None, help="track id of the subject (default: seen longest)")
+    v.add_argument("--pose-model", default=None, help="ViTPose checkpoint folder or Hugging Face id")
+    v.add_argument("--lifter", default=None, help="VideoPose3D checkpoint (pretrained_h36m_detectron_coco.bin)")
+    v.add_argument("--detector", default="auto", help="auto, hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2")
+    v.add_argument("--compute", default="auto", help="cpu, cuda or auto for the models (default auto)")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=run_add)
 
     a = ps.add_parser("import-labels", help="add labelled segments from a CSV (all rows or none)")
@@ -52,9 +60,15 @@ def run_new(args) -> int:
 def run_add(args) -> int:
     if args.seed is not None and args.seed < 0:
         raise InputError(None, f"--seed must be >= 0, got {args.seed}")
+    from .progressbar import progress_bar
+
+    rec = {"person": args.person, "pose_model": args.pose_model, "lifter": args.lifter,
+           "detector": args.detector, "device": args.compute}
     with Project.open(args.dir) as p:
-        clip = p.add_clip(args.file, subject=args.subject, clip_id=args.clip_id, wrist=args.wrist,
-                          profile=args.device, seed=args.seed)
+        is_video = Path(args.file).suffix.lower() in VIDEO_SUFFIXES
+        with progress_bar("reconstruct", enabled=is_video and not args.quiet) as cb:
+            clip = p.add_clip(args.file, subject=args.subject, clip_id=args.clip_id, wrist=args.wrist,
+                              profile=args.device, seed=args.seed, reconstruct=rec, progress=cb)
     print(clip.id)
     return 0
 

@@ -10,6 +10,7 @@ The API the command line and the workbench use (all plain Python, no Qt)::
     with Project.open("myproj") as p: ...      # close() releases the writer lock
 
     clip = p.add_clip("walk.npz", subject="S01")   # copies into cache/, one undoable command
+    p.add_clip("walk.mp4", reconstruct={"lifter": "vp3d.bin"})   # a video: reconstructed into cache/
     p.clips(); p.clip(clip.id)                       # Clip records (frozen dataclasses)
     p.load_motion(clip.id, trimmed=True)             # core.motion.Motion
     p.device_for(clip.id)                            # DevicePreset of its profile (or preset id)
@@ -356,29 +357,49 @@ class Project:
         return self.stack.redo_text()
 
     def add_clip(self, path, subject: str = "", clip_id: Optional[str] = None, wrist: str = "left",
-                 profile: Optional[str] = None, seed: Optional[int] = None, notes: str = "") -> Clip:
-        """Add a motion ``.npz`` (copied into ``cache/motion``) as a new clip; one undoable command."""
+                 profile: Optional[str] = None, seed: Optional[int] = None, notes: str = "",
+                 reconstruct: Optional[Dict[str, Any]] = None, progress=None, cancel=None) -> Clip:
+        """Add a motion ``.npz`` or a video as a new clip; one undoable command.
+
+        A motion file is copied into ``cache/motion/<id>.npz``. A video (``.mp4``, ``.avi``, ...) is
+        reconstructed with :func:`core.reconstruct.reconstruct_video` (keyword arguments in
+        ``reconstruct``: person, pose_model, lifter, detector, device; 2D keypoints are cached in
+        ``cache/pose2d``) and the motion written there; the clip keeps the video's path and hash.
+        """
         from .motion import load_motion
 
         self._writable()
         path = Path(path)
-        if path.suffix.lower() in VIDEO_SUFFIXES:
-            raise InputError(path, "adding videos needs the reconstruction step (core/reconstruct.py), which "
-                             "this build does not have yet: reconstruct the video to a motion .npz and add that")
-        motion = load_motion(path)
-        sha = _sha256(path)
+        is_video = path.suffix.lower() in VIDEO_SUFFIXES
         cid = self._unique_clip_id(clip_id or _slug(path.stem))
-        fps = rational_fps(motion.fps)
         rel = Path(CACHE_DIR) / "motion" / f"{cid}.npz"
         dest = self.folder / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(dest, suffix=".npz") as tmp:
-            shutil.copyfile(path, tmp)
+        video_path = video_sha = None
+        if is_video:
+            try:
+                from .reconstruct import reconstruct_video
+            except ImportError:
+                raise InputError(path, "adding videos needs the reconstruction step (core/reconstruct.py), "
+                                 "which this build does not have: reconstruct to a motion .npz and add that") from None
+            kw = dict(reconstruct or {})
+            kw.setdefault("cache_dir", self.folder / CACHE_DIR / "pose2d")
+            motion = reconstruct_video(path, out=dest, progress=progress, cancel=cancel, **kw)
+            video_path = str(path.resolve())
+            video_sha = motion.meta.get("video_sha256") or _sha256(path)
+            sha = _sha256(dest)
+            fps = rational_fps(motion.meta.get("fps_exact") or motion.fps)
+        else:
+            motion = load_motion(path)
+            sha = _sha256(path)
+            fps = rational_fps(motion.fps)
+            with atomic_path(dest, suffix=".npz") as tmp:
+                shutil.copyfile(path, tmp)
         row = dict(id=cid, motion_path=str(rel), motion_sha256=sha, source_path=str(path.resolve()),
                    subject=str(subject or ""), fps=float(fps), n_frames=motion.n_frames, trim_in=0,
                    trim_out=motion.n_frames, notes=notes, added_utc=_now(), fps_num=fps.numerator,
-                   fps_den=fps.denominator, video_path=None, video_sha256=None, wrist=wrist, profile=profile,
-                   seed=int(seed) if seed is not None else int(sha[:8], 16) % (2 ** 31))
+                   fps_den=fps.denominator, video_path=video_path, video_sha256=video_sha, wrist=wrist,
+                   profile=profile, seed=int(seed) if seed is not None else int(sha[:8], 16) % (2 ** 31))
         self._validate_clip(row)
         self.execute(AddClip(row))
         return self.clip(cid)

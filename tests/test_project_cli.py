@@ -37,7 +37,7 @@ def test_errors_are_one_line(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     (tmp_path / "v.mp4").write_bytes(b"x")
     assert main(["project", "add", str(d), str(tmp_path / "v.mp4")]) == 2
-    assert "reconstruct" in capsys.readouterr().err
+    assert "pretrained_h36m_detectron_coco.bin" in capsys.readouterr().err   # reconstruction needs a lifter
     assert main(["project", "info", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err
     assert "no such project folder" in err and "Traceback" not in err
@@ -46,3 +46,29 @@ def test_errors_are_one_line(tmp_path, capsys):
         assert main(["project", "add", str(d), str(f)]) == 2
         assert "open elsewhere" in capsys.readouterr().err
         assert main(["project", "info", str(d)]) == 0            # reading is allowed meanwhile
+
+
+def test_add_video_reconstructs_into_the_project(tmp_path, capsys):
+    pytest.importorskip("cv2")
+    from recon_helpers import person_video, save_official_checkpoint, save_tiny_vitpose, tiny_lifter
+    video = person_video(tmp_path / "walk.avi", n=30)
+    pose = save_tiny_vitpose(tmp_path / "vitpose-tiny")
+    lifter = save_official_checkpoint(tiny_lifter(), tmp_path / "pretrained_h36m_detectron_coco.bin")
+    d = tmp_path / "p"
+    assert main(["project", "new", str(d)]) == 0
+    capsys.readouterr()
+    rc = main(["project", "add", str(d), str(video), "--subject", "S1", "--pose-model", str(pose),
+               "--lifter", str(lifter), "--detector", "box:30,5,90,115", "--compute", "cpu", "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.strip() == "walk"
+    import hashlib
+    with Project.open(d, readonly=True) as p:
+        c = p.clip("walk")
+        assert c.video_sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
+        assert c.n_frames == 30 and c.fps == 30
+        m = p.load_motion("walk")
+        assert m.skeleton == "h36m17" and m.joints.shape == (30, 17, 3)
+        assert any((d / "cache" / "pose2d").iterdir())             # 2D keypoints cached in the project
+    rc = main(["project", "add", str(d), str(video), "--lifter", str(tmp_path / "none.bin"), "--quiet",
+               "--pose-model", str(pose)])
+    assert rc == 2 and "pretrained_h36m_detectron_coco.bin" in capsys.readouterr().err
