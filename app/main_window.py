@@ -146,8 +146,7 @@ class MainWindow(QMainWindow):
         self._workers: List[Worker] = []
         self.pool = QThreadPool.globalInstance()
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _: self._update_title())
-        self.undo_stack.indexChanged.connect(lambda _: self._update_title())
+        self.undo_stack.indexChanged.connect(self._undo_index_changed)
 
         self.playhead = Playhead(1, 30)
         self.playhead.connect(self._on_playhead)
@@ -299,7 +298,7 @@ class MainWindow(QMainWindow):
         self._act(p, "Slower", "[", self.playhead.slower)
         self.view_menu = mb.addMenu("&View")
         h = mb.addMenu("&Help")
-        self._act(h, "Keyboard shortcuts", ["?", "Shift+/", "F1"], self.show_shortcuts)
+        self._act(h, "Keyboard shortcuts", ["?", "Shift+?", "Shift+/", "F1"], self.show_shortcuts)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         d = QDockWidget(title, self)
@@ -881,6 +880,9 @@ class MainWindow(QMainWindow):
         dlg.exec()
 
     # ------------------------------------------------------------------ title and closing
+    def _undo_index_changed(self, _index: int) -> None:
+        self._update_title()
+
     def _update_title(self) -> None:
         parts = ["IMU2Safety workbench"]
         if self.project is not None:

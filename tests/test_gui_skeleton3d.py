@@ -1,0 +1,86 @@
+"""The vispy 3D skeleton view (needs OpenGL: run under Xvfb, as scripts/test.sh does).
+
+Checks what a user sees: the figure is drawn, the device axes appear in red,
+green and blue at the wrist, seeking redraws the pose, and the device axes the
+view draws are the simulator's sensor frame (x along the forearm).
+"""
+import os
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+
+from imu2safety.core import demo
+from imu2safety.core.playhead import Playhead
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def view(qtbot):
+    from imu2safety.widgets.skeleton_view import SkeletonView
+
+    ph = Playhead(1, 30)
+    v = SkeletonView(ph)
+    qtbot.addWidget(v)
+    if not v.is_3d:
+        pytest.skip(f"no OpenGL for the vispy 3D view here ({v.gl_error}); run under Xvfb (scripts/test.sh)")
+    v.resize(640, 480)
+    v.show()
+    qtbot.waitExposed(v)
+    m = demo.demo_motion()
+    ph.set_clip(m.n_frames, m.fps)
+    v.set_motion(m, "left")
+    return v, ph, m
+
+
+def _mask(img, rgb, tol=60):
+    d = np.abs(img[:, :, :3].astype(int) - np.array(rgb)[None, None, :]).sum(axis=2)
+    return d < tol
+
+
+def test_3d_view_draws_figure_and_device_axes(view):
+    v, ph, m = view
+    img = v.render_image()
+    assert img.ndim == 3 and img.shape[2] == 4
+    bg = np.array([0xf4, 0xf5, 0xf7])
+    non_bg = (np.abs(img[:, :, :3].astype(int) - bg).sum(axis=2) > 40).mean()
+    assert non_bg > 0.01                                   # grid and figure are drawn
+    red = _mask(img, (230, 26, 26))
+    green = _mask(img, (26, 178, 26))
+    blue = _mask(img, (26, 64, 242))
+    assert red.sum() > 20 and green.sum() > 20 and blue.sum() > 20
+    # the three axes start at the same place: their pixel clouds are near each other
+    cy = [np.argwhere(mk).mean(axis=0) for mk in (red, green, blue)]
+    assert max(np.linalg.norm(cy[0] - c) for c in cy[1:]) < 0.25 * max(img.shape[:2])
+    orange = _mask(img, (230, 140, 38))                    # left limbs
+    assert orange.sum() > 50
+
+
+def test_seek_redraws_the_pose(view, qtbot):
+    v, ph, m = view
+    v.follow.setChecked(False)
+    a = v.render_image()
+    ph.seek(200)                                           # lying on the ground, metres away
+    b = v.render_image()
+    assert v.frame == 200
+    assert np.abs(a.astype(int) - b.astype(int)).sum(axis=2).astype(bool).mean() > 0.002
+
+
+def test_device_axes_are_the_simulators_sensor_frame():
+    """No OpenGL needed: the geometry the view draws."""
+    from imu2safety.widgets.skeleton_view import DeviceTrack
+
+    m = demo.demo_motion()
+    d = DeviceTrack(m, "left")
+    for f in (10, 100, 230):
+        R = d.R[f]
+        assert np.allclose(R.T @ R, np.eye(3), atol=1e-6) and np.linalg.det(R) == pytest.approx(1.0)
+        sk = m.skel
+        sh, el, wr = sk.arms["left"]
+        fore = m.joints[f, wr] - m.joints[f, el]
+        assert np.dot(R[:, 0], fore / np.linalg.norm(fore)) > 0.99      # x along the forearm, toward the hand
+        seg = d.axes_segments(f)
+        assert np.allclose(seg[0], d.pos[f]) and np.linalg.norm(seg[1] - seg[0]) == pytest.approx(0.2)

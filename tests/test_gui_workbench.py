@@ -1,0 +1,338 @@
+"""The workbench driven like a user would: the real window on the demo project (pytest-qt).
+
+Runs offscreen (``QT_QPA_PLATFORM=offscreen``, the 3D panel then uses its 2D
+fallback) or under Xvfb (``scripts/test.sh``), where the vispy view is real.
+"""
+import os
+import time
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from imu2safety.core import demo
+from imu2safety.core.devices import G
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory):
+    return demo.ensure_demo(tmp_path_factory.mktemp("demo-data") / "demo")
+
+
+@pytest.fixture
+def win(qtbot, demo_files, tmp_path, monkeypatch):
+    monkeypatch.setenv("IMU2SAFETY_DATA", str(demo_files.folder.parent))
+    monkeypatch.setenv("IMU2SAFETY_SETTINGS", str(tmp_path / "settings.ini"))
+    from imu2safety.app.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.open_demo(reset=True)
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.signal is not None and not w.simulating, timeout=10000)
+    yield w
+    w.close()
+
+
+def key(w, k, mod=Qt.NoModifier):
+    QTest.keyClick(w, k, mod)
+
+
+def test_demo_shows_real_content_in_every_panel(win):
+    assert "IMU2Safety demo" in win.windowTitle()
+    # video: a decoded frame, the one at the playhead
+    assert win.video_view.image is not None and win.video_view.frame_index == win.playhead.frame == 0
+    assert win.video is not None and len(win.video) == 240
+    # skeleton
+    assert win.skeleton_view.motion is not None and win.skeleton_view.motion.n_frames == 240
+    assert win.skeleton_view.device is not None
+    # IMU: every curve holds the simulated signal
+    sig = win.signal
+    x, y = win.imu_plots.curve_data("acc", 0, "noisy")
+    assert len(x) == sig.n > 700 and np.allclose(y, sig.acc[:, 0], equal_nan=True)
+    x, y = win.imu_plots.curve_data("gyro", 2, "clean")
+    assert np.allclose(y, np.degrees(sig.gyro_clean[:, 2]), equal_nan=True)
+    # device range lines at the preset's range
+    assert win.imu_plots.range_lines["acc"][0].value() == pytest.approx(8 * G)
+    assert win.imu_plots.range_lines["gyro"][1].value() == pytest.approx(-2000)
+    # timeline and labels: the demo's four segments; clips: one clip
+    assert [(s.behaviour, s.phase) for s in win.timeline.segments] == [
+        ("walking", None), ("falling", "onset"), ("falling", "impact"), ("falling", "lying_after")]
+    assert win.labels_panel.table.rowCount() == 4
+    assert win.clips_panel.table.rowCount() == 1
+    assert win.device_panel.editors["accelerometer.range_g"].value() == 8
+    # docks have stable object names
+    names = {d.objectName() for d in win.docks.values()}
+    assert names == {"dock_clips", "dock_video", "dock_skeleton", "dock_imu", "dock_timeline", "dock_labels",
+                     "dock_device"}
+    assert all(d.isVisible() for d in win.docks.values())
+
+
+def test_play_runs_at_the_clip_rate_and_every_panel_follows(win, qtbot):
+    key(win, Qt.Key_Space)
+    assert win.playhead.playing
+    t0 = time.perf_counter()
+    qtbot.wait(700)
+    key(win, Qt.Key_Space)
+    elapsed = time.perf_counter() - t0
+    assert not win.playhead.playing
+    f = win.playhead.frame
+    assert 0.5 * elapsed * 30 <= f <= elapsed * 30 + 2       # real rate (frames may be dropped, never run ahead)
+    assert win.video_view.frame_index == f
+    assert win.skeleton_view.frame == f
+    assert win.imu_plots.cursors[0].value() == pytest.approx(f / 30)
+    assert f"frame {f:5d}" in win.time_label.text()
+
+
+def test_speed_keys(win):
+    key(win, Qt.Key_BracketRight)
+    assert win.playhead.speed == 1.25
+    key(win, Qt.Key_BracketLeft)
+    key(win, Qt.Key_BracketLeft)
+    assert win.playhead.speed == 0.75
+    assert "0.75" in win.speed_label.text()
+
+
+def test_frame_steps_and_seconds_and_frame_exact_video(win):
+    key(win, Qt.Key_Right)
+    key(win, Qt.Key_Right)
+    assert win.playhead.frame == 2
+    key(win, Qt.Key_Right, Qt.ShiftModifier)
+    assert win.playhead.frame == 32
+    key(win, Qt.Key_Left)
+    assert win.playhead.frame == 31
+    key(win, Qt.Key_End)
+    assert win.playhead.frame == 239
+    key(win, Qt.Key_Left, Qt.ShiftModifier)
+    assert win.playhead.frame == 209
+    # the video shows exactly this frame: compare with the demo's renderer
+    img = np.asarray(win.video.frame(209), float)
+    m = win.motion
+    same = demo.render_frame(m.joints, 209, m.fps, demo.Camera(), demo.label_at(209 / m.fps))
+    other = demo.render_frame(m.joints, 200, m.fps, demo.Camera(), demo.label_at(200 / m.fps))
+    assert np.abs(img - same).mean() < np.abs(img - other).mean()
+    assert win.video_view.frame_index == 209
+
+
+def test_clicking_a_plot_seeks_there(win, qtbot):
+    plot = win.imu_plots.acc_plot
+    vb = plot.getViewBox()
+    scene_pt = vb.mapViewToScene(QPointF(4.9, 0.0))
+    view = win.imu_plots.glw
+    pos = view.mapFromScene(scene_pt)
+    QTest.mouseClick(view.viewport(), Qt.LeftButton, Qt.NoModifier, pos)
+    qtbot.waitUntil(lambda: win.playhead.frame != 0, timeout=2000)
+    assert abs(win.playhead.frame - 147) <= 2               # 4.9 s at 30 fps, within a pixel's worth
+
+
+def test_clicking_the_timeline_and_a_segment_seeks_and_selects(win, qtbot):
+    tl = win.timeline
+    x = int(tl.x_of(60))
+    QTest.mouseClick(tl.canvas, Qt.LeftButton, Qt.NoModifier, QPointF(x, tl.canvas.height() - 10).toPoint())
+    assert abs(win.playhead.frame - 60) <= 1
+    assert win.selected == win.timeline.segments[0].id     # clicked inside the walking band
+    assert win.labels_panel.segment is not None and win.labels_panel.segment.behaviour == "walking"
+    win.labels_panel._row_clicked(2, 0)                       # the impact row in the segment list
+    assert win.playhead.frame == 147
+
+
+def test_draw_a_segment_with_the_keyboard_label_it_and_undo(win):
+    proj, clip = win.project, win.clip
+    n0 = len(proj.segments(clip.id))
+    key(win, Qt.Key_Escape)                                    # nothing selected
+    win.playhead.seek(30)
+    key(win, Qt.Key_Return)                                    # open at 30
+    assert win.open_start == 30 and win.isWindowModified()
+    key(win, Qt.Key_Right, Qt.ShiftModifier)                   # to 60
+    key(win, Qt.Key_3)                                         # close it as "fighting" (hotkey 3)
+    segs = proj.segments(clip.id)
+    assert len(segs) == n0 + 1
+    new = [s for s in segs if s.behaviour == "fighting"][0]
+    assert (new.start_frame, new.end_frame, new.safety) == (30, 61, "unsafe")
+    assert win.selected == new.id and win.open_start is None
+    assert any(s.id == new.id for s in win.timeline.segments)
+    key(win, Qt.Key_5)                                         # relabel the selected segment: dragging
+    assert proj.segment(new.id).behaviour == "dragging"
+    key(win, Qt.Key_Z, Qt.ControlModifier)                     # undo the relabel
+    assert proj.segment(new.id).behaviour == "fighting"
+    key(win, Qt.Key_Z, Qt.ControlModifier)                     # undo the new segment
+    assert len(proj.segments(clip.id)) == n0
+    assert all(s.id != new.id for s in win.timeline.segments)
+    key(win, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # redo
+    assert len(proj.segments(clip.id)) == n0 + 1
+    # Enter twice with the panel's template (walking is hotkey 8)
+    key(win, Qt.Key_Escape)
+    key(win, Qt.Key_8)
+    win.playhead.seek(200)
+    key(win, Qt.Key_Return)
+    key(win, Qt.Key_Right)
+    key(win, Qt.Key_Right)
+    key(win, Qt.Key_Return)
+    last = proj.segment(win.selected)
+    assert (last.behaviour, last.start_frame, last.end_frame, last.safety) == ("walking", 200, 203, "safe")
+
+
+def test_labels_panel_edits_the_selected_segment(win):
+    seg = win.timeline.segments[2]                             # falling / impact
+    win.select_segment(seg.id)
+    panel = win.labels_panel
+    panel.confidence.setValue(0.6)
+    panel.occluded.setChecked(True)
+    s = win.project.segment(seg.id)
+    assert s.confidence == pytest.approx(0.6) and s.occluded
+    win.undo_stack.undo()
+    assert not win.project.segment(seg.id).occluded
+
+
+def test_noise_parameter_edit_resimulates_in_background_and_changes_the_plot(win, qtbot):
+    sig0 = win.signal
+    _, y0 = win.imu_plots.curve_data("acc", 2, "noisy")
+    _, c0 = win.imu_plots.curve_data("acc", 2, "clean")
+    y0, c0 = y0.copy(), c0.copy()
+    n0 = win.sim_count
+    ed = win.device_panel.editors["accelerometer.noise_density_ug_per_rthz"]
+    t0 = time.perf_counter()
+    ed.setValue(8000.0)                                        # 50x the BMI270's noise
+    win.device_panel.flush()
+    assert time.perf_counter() - t0 < 0.05                     # the window never waits for the simulation
+    qtbot.waitUntil(lambda: win.sim_count > n0 and not win.simulating, timeout=5000)
+    _, y1 = win.imu_plots.curve_data("acc", 2, "noisy")
+    _, c1 = win.imu_plots.curve_data("acc", 2, "clean")
+    assert np.allclose(c1, c0, equal_nan=True)                 # the clean signal does not depend on the device
+    rest = sig0.time > demo.LYING_S + 0.5
+    before = np.nanstd((y0 - c0)[rest])
+    after = np.nanstd((y1 - c1)[rest])
+    # white noise sigma = N sqrt(rate/2): 8000 ug/rtHz at 100 Hz -> 0.55 m/s^2
+    assert after == pytest.approx(8000e-6 * G * np.sqrt(50), rel=0.2)
+    assert after > 10 * before
+    assert win.isWindowModified() and "device edits" in win.windowTitle()
+    assert win.last_sim_ms is not None and win.last_sim_ms < 1000
+
+
+def test_trim_drag_is_one_undo_step(win, qtbot):
+    tl = win.timeline
+    c = tl.canvas
+    y = 22                                                     # the handle row under the ruler
+    n0 = win.undo_stack.count()
+    QTest.mousePress(c, Qt.LeftButton, Qt.NoModifier, QPointF(tl.x_of(0) + 2, y).toPoint())
+    for f in (5, 10, 15, 20, 30):
+        QTest.mouseMove(c, QPointF(tl.x_of(f), y).toPoint())
+    QTest.mouseRelease(c, Qt.LeftButton, Qt.NoModifier, QPointF(tl.x_of(30), y).toPoint())
+    clip = win.project.clip(win.clip.id)
+    assert abs(clip.trim_in - 30) <= 1
+    assert win.undo_stack.count() == n0 + 1                    # five moves, one undo step
+    assert win.playhead.range[0] == clip.trim_in
+    key(win, Qt.Key_Z, Qt.ControlModifier)
+    assert win.project.clip(win.clip.id).trim_in == 0
+    # keyboard trim: O at frame 200
+    win.playhead.seek(200)
+    key(win, Qt.Key_O)
+    assert win.project.clip(win.clip.id).trim_out == 201
+
+
+def test_export_from_the_dialog_and_read_the_file_back(win, qtbot, tmp_path):
+    from imu2safety.app.export_dialog import ExportDialog
+    from imu2safety.core.dataset import open_dataset
+
+    win.execute(__import__("imu2safety.core.commands", fromlist=["SetTrim"]).SetTrim(win.clip.id, 15, 240))
+    dlg = ExportDialog(win.project, win)
+    qtbot.addWidget(dlg)
+    pv = dlg.preview_data
+    assert pv["clips"][0][0] == "walk_then_fall" and pv["n_windows"] > 0
+    assert "falling" in pv["per_class"] and "walking" in pv["per_class"]
+    assert pv["size_bytes"] > 0
+    out = tmp_path / "demo.h5"
+    dlg.out.setText(str(out))
+    QTest.mouseClick(dlg.export_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dlg.summary is not None or "failed" in dlg.status.text(), timeout=20000)
+    assert dlg.summary is not None, dlg.status.text()
+    assert str(out.resolve()) in dlg.status.text() and dlg.open_btn.isEnabled()
+    with open_dataset(out) as ds:
+        c = ds.clip("walk_then_fall")
+        assert c["attrs"]["trim_in"] == 15
+        assert c["skeleton"]["joints"].shape[0] == 225            # the trim is applied
+        assert len(c["segments"]) == 4
+        codes = np.asarray(ds.windows["y"])
+    tax = win.project.taxonomy
+    assert tax.code("falling") in codes and tax.code("walking") in codes
+    # the preview's counts are an upper bound of the file's (it assumes every sample valid)
+    for name in ("falling", "walking"):
+        assert int((codes == tax.code(name)).sum()) <= sum(pv["per_class"][name].values())
+
+
+def test_a_failing_simulation_is_shown_in_the_window_and_keeps_the_labels(win, qtbot, monkeypatch):
+    import imu2safety.app.main_window as mw
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated failure")
+    monkeypatch.setattr(mw, "simulate", boom)
+    n = len(win.project.segments(win.clip.id))
+    win.resimulate()
+    qtbot.waitUntil(lambda: win.message_bar.isVisible(), timeout=5000)
+    assert "simulated failure" in win.banner.text()
+    assert len(win.project.segments(win.clip.id)) == n
+    win.clear_error()
+    assert not win.message_bar.isVisible()
+
+
+def test_bad_edits_are_refused_with_a_message(win):
+    n = win.undo_stack.count()
+    from imu2safety.core import commands as C
+
+    assert win.execute(C.SetTrim(win.clip.id, 100, 50)) is None
+    assert win.undo_stack.count() == n and win.message_bar.isVisible()
+    assert "trim" in win.banner.text()
+
+
+def test_layout_is_saved_restored_and_reset(win, qtbot):
+    from imu2safety.app.main_window import MainWindow
+
+    win.docks["device"].hide()
+    win.save_settings()
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    w2.show()
+    assert not w2.docks["device"].isVisible()
+    w2.reset_layout()
+    assert w2.docks["device"].isVisible()
+    assert str(win.project.folder.resolve()) in w2.recent_projects()
+    w2.close()
+
+
+def test_shortcut_sheet_on_question_mark(win, monkeypatch):
+    from imu2safety.app import main_window as mw
+
+    shown = []
+    monkeypatch.setattr(mw.ShortcutSheet, "exec", lambda self: shown.append(self) or 0)
+    key(win, Qt.Key_Question, Qt.ShiftModifier)             # what a keyboard sends for "?"
+    assert len(shown) == 1
+    key(win, Qt.Key_Question)
+    assert len(shown) == 2
+    assert shown[0].findChild(__import__("PySide6.QtWidgets", fromlist=["QTableWidget"]).QTableWidget).rowCount() > 10
+
+
+def test_cli_has_workbench_and_demo_commands():
+    from imu2safety.app.cli import build_parser
+
+    p = build_parser()
+    a = p.parse_args(["demo", "--reset"])
+    assert a.reset and a.func.__name__ == "run_demo"
+    a = p.parse_args(["workbench", "some/project"])
+    assert a.project == "some/project"
+
+
+def test_cli_workbench_on_a_missing_project_is_one_line(capsys, tmp_path):
+    from imu2safety.app.cli import main
+
+    rc = main(["workbench", str(tmp_path / "nope")])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such project folder" in err[0]
