@@ -37,7 +37,10 @@ complete; an interrupted export leaves any earlier file untouched.
 from __future__ import annotations
 
 import errno
+import fcntl
+import glob
 import json
+import os
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
@@ -192,9 +195,10 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
             raise InputError(None, f"window {cfg.window_s} s / hop {cfg.hop_s} s are too short at {rate:g} Hz")
         settings = dict(asdict(cfg), rate_hz=rate, window=W, hop=H)
         clip_ids = [c.id for c in clips]
+        _remove_stale_temporaries(out)
         try:
-            with atomic_path(out, suffix=".h5") as tmp:
-                with h5py.File(tmp, "w", track_order=True) as f:
+            with atomic_path(out, suffix=".h5") as tmp, _held(tmp):
+                with h5py.File(tmp, "w", track_order=True, locking=False) as f:   # we hold our own lock
                     _write_root(f, tax, settings, snap["name"])
                     win = _Windows(f, W, cfg, clip_ids, rate)
                     for i, c in enumerate(clips):
@@ -228,6 +232,42 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
     finally:
         if own:
             proj.close()
+
+
+class _held:
+    """Hold an flock on the temporary file while writing: a later export can tell a live writer's
+    temporary from one left behind by a killed process."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+        return False
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Delete temporaries of ``out`` left by killed exports (those nobody holds a lock on)."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        return
+    for p in folder.glob(f".{glob.escape(out.name)}.*.h5"):
+        try:
+            fd = os.open(p, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            p.unlink()
+        except OSError:
+            pass                      # a live export holds it
+        finally:
+            os.close(fd)
 
 
 def _comp(cfg: ExportConfig) -> Dict[str, Any]:

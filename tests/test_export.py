@@ -380,6 +380,10 @@ def test_kill_9_during_export_leaves_earlier_dataset_intact(tmp_path):
     assert _visible(out.parent) == ["d.h5"]                       # no partial dataset under any name
     with open_dataset(out) as ds:
         assert ds.windows["X"].shape[0] > 0
+    left = [p for p in out.parent.iterdir() if p.name.startswith(".d.h5.")]
+    assert left                                                   # the killed writer's temporary...
+    export_dataset(folder, out, ExportConfig(val=0, test=0))
+    assert os.listdir(out.parent) == ["d.h5"]                     # ...is cleaned by the next export
 
 
 def test_cli_export(tmp_path, capsys):
