@@ -401,3 +401,18 @@ def test_cli_export(tmp_path, capsys):
     assert "must leave something to train on" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nope"), "--out", str(tmp_path / "x.h5")]) == 2
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_a_live_exports_temporary_is_not_removed(with_earlier):
+    folder, out, _ = with_earlier
+    seen = []
+
+    def progress(f, msg):
+        if 0 < f < 1 and not seen:
+            temps = [p for p in out.parent.iterdir() if p.name.startswith(".d.h5.")]
+            export_mod._remove_stale_temporaries(out)          # what a second export would do
+            seen.append([p.exists() for p in temps])
+    export_dataset(folder, out, ExportConfig(val=0, test=0), progress=progress)
+    assert seen == [[True]]
+    with open_dataset(out) as ds:
+        assert ds.windows["X"].shape[0] > 0
