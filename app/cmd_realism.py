@@ -57,9 +57,10 @@ def register(sub) -> None:
     p.add_argument("--fit-on", default=None,
                    help="fit the calibration on this real recording (e.g. a train split) instead of REAL")
     p.add_argument("--max-lag", type=float, default=None, help="largest lag (s) the alignment searches")
-    p.add_argument("--scale", choices=("lsq", "std"), default="lsq",
-                   help="per-axis scale of the geometric fit: lsq (sample-synchronised recordings of one motion) "
-                        "or std (same activity, not synchronised)")
+    p.add_argument("--unsynchronised", action="store_true",
+                   help="the recordings show the same activity but were not recorded together: fit the rotation "
+                        "from principal axes and the scale from standard deviations (default: one motion recorded "
+                        "together: Kabsch rotation and least-squares scale)")
     p.add_argument("--trim", type=float, default=0.0, help="drop this many seconds at both ends of the simulation")
     _reader_args(p)
     p.set_defaults(func=run_realism)
@@ -83,7 +84,8 @@ def register(sub) -> None:
     g.add_argument("real")
     g.add_argument("--out", required=True, help="JSON file to write")
     g.add_argument("--max-lag", type=float, default=None)
-    g.add_argument("--scale", choices=("lsq", "std"), default="lsq")
+    g.add_argument("--unsynchronised", action="store_true",
+                   help="same activity recorded apart: principal-axes rotation and std scale")
     _reader_args(g)
     g.set_defaults(func=run_geometry)
     q = csub.add_parser("quantile", help="OPTIONAL per-channel quantile map sim -> real (IMUTube style) -> JSON")
@@ -107,12 +109,12 @@ def run_realism(args) -> int:
     real = select_labels(load_set(args.real, "real", **opts), labels)
     fit_real = select_labels(load_set(args.fit_on, "fit", **opts), labels) if args.fit_on else None
     cmps, calib = calibrated_comparisons(sim, real, geometric=args.geometric_fit, quantile=args.quantile_map,
-                                         fit_real=fit_real, max_lag_s=args.max_lag, scale_method=args.scale,
+                                         fit_real=fit_real, max_lag_s=args.max_lag, synchronised=not args.unsynchronised,
                                          trim_s=args.trim)
     if not (args.geometric_fit or args.quantile_map):
         calib = {"applied": []}
     inputs = {"sim": str(args.sim), "real": str(args.real), "fit_on": args.fit_on, "labels": labels,
-              "clean": args.clean, "trim_s": args.trim, "scale_method": args.scale, "reader": {k: v for k, v in opts.items() if k != "labels"}}
+              "clean": args.clean, "trim_s": args.trim, "synchronised": not args.unsynchronised, "reader": {k: v for k, v in opts.items() if k != "labels"}}
     files = write_report(args.out, cmps, inputs, calib, title=f"Realism: {Path(args.sim).name} vs {Path(args.real).name}")
     for key, c in cmps.items():
         s = c.numbers["summary"]
@@ -148,7 +150,8 @@ def run_geometry(args) -> int:
     if not s.parts or not r.parts:
         raise InputError(args.real, "nothing left to fit after resampling to a common rate")
     fit = fit_geometry([(max(s.parts, key=len), p) for p in r.parts], s.rate_hz, max_lag_s=args.max_lag,
-                       scale_method=args.scale)
+                       scale_method="std" if args.unsynchronised else "lsq",
+                       rotation_method="covariance" if args.unsynchronised else "kabsch")
     d = fit.to_dict()
     _write_json(args.out, d)
     print(f"{args.out}: lag {d['lag_s'][0]:+.3g} s, rotation {d['rotation_angle_deg']:.1f} deg, "

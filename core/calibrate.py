@@ -202,17 +202,21 @@ class GeometricFit:
                 "model": "real[n] ~ scale * (R sim[n - lag]) + offset", **self.stats}
 
 
-def _axis_fit(x: np.ndarray, y: np.ndarray, offset: bool, method: str = "lsq") -> Tuple[np.ndarray, np.ndarray]:
+def _axis_fit(x: np.ndarray, y: np.ndarray, offset: bool, method: str = "lsq",
+              sign_free: bool = False) -> Tuple[np.ndarray, np.ndarray]:
     """Per-axis y ~ s x + b. 'lsq': least squares (sample-synchronised recordings of one
     motion). 'std': s = sign(cov) std(y) / std(x), b from the means (moment matching, for
     recordings of the same activity that are not sample-synchronised, where least squares
-    shrinks s toward 0 as the correlation falls)."""
+    shrinks s toward 0 as the correlation falls); positive unless ``sign_free`` (then the
+    sign of the covariance), since axis flips belong to the rotation."""
     s, b = np.ones(3), np.zeros(3)
     for i in range(3):
         if method == "std":
             sx = float(np.std(x[:, i]))
             sign = 1.0 if np.mean((x[:, i] - x[:, i].mean()) * (y[:, i] - y[:, i].mean())) >= 0 else -1.0
-            s[i] = sign * float(np.std(y[:, i])) / max(sx, 1e-300)
+            s[i] = float(np.std(y[:, i])) / max(sx, 1e-300)
+            if sign_free:
+                s[i] *= sign
             b[i] = float(np.mean(y[:, i]) - s[i] * np.mean(x[:, i])) if offset else 0.0
         elif offset:
             A = np.stack([x[:, i], np.ones(len(x))], axis=1)
@@ -224,15 +228,22 @@ def _axis_fit(x: np.ndarray, y: np.ndarray, offset: bool, method: str = "lsq") -
 
 def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float, *, max_lag_s: Optional[float] = None,
                  min_overlap: float = 0.8, fit_scale: bool = True, fit_offset: bool = True,
-                 use_acc: bool = True, scale_method: str = "lsq") -> GeometricFit:
+                 use_acc: bool = True, scale_method: str = "lsq", rotation_method: str = "kabsch") -> GeometricFit:
     """Fit lag, rotation and per-axis scale between simulated and real recordings of the same motion.
 
     ``pairs``: (sim (N,6), real (M,6)) arrays of acc xyz + gyro xyz at ``rate_hz``
     (same gravity convention). Each pair gets its own lag; one rotation and one
     scale are fitted over all pairs' overlaps. Vectors are weighted by the inverse
     variance of their sensor so acc and gyro count alike. ``scale_method``: 'lsq' or
-    'std' (see :func:`_axis_fit`).
+    'std' (see :func:`_axis_fit`). ``rotation_method``: 'kabsch' (sample pairs after the
+    lag, for synchronised recordings of one motion) or 'covariance' (for recordings of the
+    same activity that are not synchronised: rotation and per-axis scales fitted so the
+    acc and gyro covariances match, axis signs chosen by the smallest Wasserstein
+    distance, offsets from the means; ``scale_method`` is then unused and the lag only
+    reported).
     """
+    if rotation_method not in ("kabsch", "covariance"):
+        raise InputError(None, f"rotation method must be 'kabsch' or 'covariance', got {rotation_method!r}")
     if scale_method not in ("lsq", "std"):
         raise InputError(None, f"scale method must be 'lsq' or 'std', got {scale_method!r}")
     if not pairs:
@@ -251,7 +262,21 @@ def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float,
         rs.append(float(r))
         sims.append(a)
         reals.append(b)
-    S, Rl = np.concatenate(sims), np.concatenate(reals)
+    if rotation_method == "covariance":      # no sample pairing: use every sample of both sides
+        seen, sims = set(), []
+        for sim, _ in pairs:
+            if id(sim) not in seen:
+                seen.add(id(sim))
+                sims.append(np.asarray(sim, float))
+        reals = [np.asarray(r, float) for _, r in pairs]
+        n = min(sum(map(len, sims)), sum(map(len, reals)))
+        S_all, R_all = np.concatenate(sims), np.concatenate(reals)
+        S_all = S_all[np.isfinite(S_all).all(axis=1)]
+        R_all = R_all[np.isfinite(R_all).all(axis=1)]
+        # equal counts, evenly spaced, so both distributions are seen whole
+        S, Rl = _resample_rows(S_all, n), _resample_rows(R_all, n)
+    else:
+        S, Rl = np.concatenate(sims), np.concatenate(reals)
     ok = np.isfinite(S).all(axis=1) & np.isfinite(Rl).all(axis=1)
     S, Rl = S[ok], Rl[ok]
     if len(S) < 3:
@@ -259,8 +284,17 @@ def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float,
     wg = 1.0 / max(np.mean(np.sum((Rl[:, 3:] - Rl[:, 3:].mean(0)) ** 2, axis=1)), 1e-12)
     wa = 1.0 / max(np.mean(np.sum((Rl[:, :3] - Rl[:, :3].mean(0)) ** 2, axis=1)), 1e-12)
     sa, ba, sg, bg = np.ones(3), np.zeros(3), np.ones(3), np.zeros(3)
+    if rotation_method == "covariance":
+        R, sa, sg = _covariance_fit(S, Rl, wa, wg)
+        if not fit_scale:
+            sa, sg = np.ones(3), np.ones(3)
+        a_rot, g_rot = S[:, :3] @ R.T, S[:, 3:] @ R.T
+        if fit_offset:
+            ba = Rl[:, :3].mean(axis=0) - sa * a_rot.mean(axis=0)
+            bg = Rl[:, 3:].mean(axis=0) - sg * g_rot.mean(axis=0)
+        scale_method = "covariance"
     # alternate: rotation on the unscaled real vectors, then per-axis scale/offset (converges in a few rounds)
-    for _ in range(8 if fit_scale else 1):
+    for _ in range(0 if rotation_method == "covariance" else 8 if fit_scale else 1):
         ra, rg = (Rl[:, :3] - ba) / sa, (Rl[:, 3:] - bg) / sg
         if use_acc:
             src, dst = np.concatenate([S[:, 3:], S[:, :3]]), np.concatenate([rg, ra])
@@ -279,12 +313,61 @@ def fit_geometry(pairs: Sequence[Tuple[np.ndarray, np.ndarray]], rate_hz: float,
 
     def rms(x):
         return float(np.sqrt(np.mean(x ** 2)))
-    stats = {"pairs": len(pairs), "overlap_samples": int(len(S)), "lag_pearson_r": rs,
-             "rms_before": {"acc": rms(S[:, :3] - Rl[:, :3]), "gyro": rms(S[:, 3:] - Rl[:, 3:])},
-             "rms_after": {"acc": rms(a_rot * sa + ba - Rl[:, :3]), "gyro": rms(g_rot * sg + bg - Rl[:, 3:])},
+    paired = rotation_method == "kabsch"
+    stats = {"pairs": len(pairs), "samples_used": int(len(S)), "lag_pearson_r": rs,
+             "rms_before": {"acc": rms(S[:, :3] - Rl[:, :3]), "gyro": rms(S[:, 3:] - Rl[:, 3:])} if paired else None,
+             "rms_after": {"acc": rms(a_rot * sa + ba - Rl[:, :3]),
+                           "gyro": rms(g_rot * sg + bg - Rl[:, 3:])} if paired else None,
              "weights": {"acc": wa, "gyro": wg}, "used": "gyro + acc" if use_acc else "gyro",
-             "scale_method": scale_method if fit_scale else "none"}
+             "scale_method": scale_method if fit_scale else "none", "rotation_method": rotation_method}
     return GeometricFit(lags, float(rate_hz), R, sa, ba, sg, bg, stats)
+
+
+def _resample_rows(x: np.ndarray, n: int) -> np.ndarray:
+    """n rows of x, evenly spaced (all rows when n == len(x))."""
+    idx = np.round(np.linspace(0, len(x) - 1, n)).astype(int)
+    return x[idx]
+
+
+def _cov(x: np.ndarray) -> np.ndarray:
+    xc = x - x.mean(axis=0)
+    return xc.T @ xc / len(x)
+
+
+def _covariance_fit(S: np.ndarray, Rl: np.ndarray, wa: float, wg: float):
+    """(R, acc scale, gyro scale) for recordings that are not synchronised.
+
+    R takes the principal axes of the simulated (inverse-variance weighted) acc + gyro
+    covariance onto the real ones; of the four proper sign choices, the one with the
+    smallest summed, normalised per-axis Wasserstein distance is kept. Scales are then
+    std ratios per axis. An anisotropic scale tilts the real principal axes, so this
+    rotation is biased by a few degrees when axes are scaled differently (a known limit
+    of moment matching; synchronised recordings use Kabsch instead).
+    """
+    import itertools
+
+    from scipy.stats import wasserstein_distance
+
+    _, vs = np.linalg.eigh(wg * _cov(S[:, 3:]) + wa * _cov(S[:, :3]))
+    _, vr = np.linalg.eigh(wg * _cov(Rl[:, 3:]) + wa * _cov(Rl[:, :3]))
+    best, best_score = None, np.inf
+    for signs in itertools.product((1.0, -1.0), repeat=3):
+        R = vr @ np.diag(signs) @ vs.T
+        if np.linalg.det(R) < 0:
+            continue
+        scales, total = [], 0.0
+        for cols in (slice(0, 3), slice(3, 6)):
+            x = S[:, cols] @ R.T
+            y = Rl[:, cols]
+            k = np.std(y, axis=0) / np.maximum(np.std(x, axis=0), 1e-300)
+            scales.append(k)
+            x = x * k
+            x = x - x.mean(axis=0) + y.mean(axis=0)       # offsets are fitted separately
+            for i in range(3):
+                total += wasserstein_distance(x[:, i], y[:, i]) / max(float(np.std(y[:, i])), 1e-300)
+        if total < best_score:
+            best, best_score = (R, scales[0], scales[1]), total
+    return best
 
 
 def apply_geometry(s: SignalSet, fit: GeometricFit) -> SignalSet:
@@ -400,10 +483,12 @@ def calibration_record(device: Optional[DeviceFit] = None, geometry: Optional[Ge
 
 def calibrated_comparisons(sim: SignalSet, real: SignalSet, *, geometric: bool = False, quantile: bool = False,
                            fit_real: Optional[SignalSet] = None, max_lag_s: Optional[float] = None,
-                           per_class: bool = False, scale_method: str = "lsq", trim_s: float = 0.0):
+                           per_class: bool = False, synchronised: bool = True, trim_s: float = 0.0):
     """Compare ``sim`` with ``real`` before and after the requested calibrations.
 
-    ``trim_s`` drops that much from both ends of every simulated part first (start-up
+    ``synchronised``: the simulated and real sets are one motion recorded together
+    (Kabsch rotation, least-squares scale); else the same activity recorded apart
+    (covariance rotation, std scale). ``trim_s`` drops that much from both ends of every simulated part first (start-up
     transients). Fits use ``fit_real`` when given (e.g. a train split) and are evaluated on
     ``real``, so an 'after' figure is not an in-sample one. Returns
     (``{"before": Comparison, "after_geometric": ..., "after_quantile": ...}``,
@@ -417,7 +502,8 @@ def calibrated_comparisons(sim: SignalSet, real: SignalSet, *, geometric: bool =
     cur = s_h
     if geometric:
         pairs = [(max(s_h.parts, key=len), p) for p in f_h.parts]
-        geo = fit_geometry(pairs, s_h.rate_hz, max_lag_s=max_lag_s, scale_method=scale_method)
+        geo = fit_geometry(pairs, s_h.rate_hz, max_lag_s=max_lag_s, scale_method="lsq" if synchronised else "std",
+                           rotation_method="kabsch" if synchronised else "covariance")
         cur = apply_geometry(cur, geo)
         out["after_geometric"] = compare(cur, r_h, harmonise_sets=False)
     if quantile:

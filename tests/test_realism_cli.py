@@ -27,7 +27,7 @@ def test_realism_report_on_a_real_basicmotions_walk(sim_h5, tmp_path, capsys):
     out = tmp_path / "report"
     rc = main(["realism", str(sim_h5), str(DATA / "BasicMotions_TEST.ts"), "--rate", "10", "--labels", "Walking",
                "--out", str(out), "--geometric-fit", "--fit-on", str(DATA / "BasicMotions_TRAIN.ts"),
-               "--scale", "std"])
+               "--unsynchronised"])
     assert rc == 0
     rep = json.loads((out / "report.json").read_text())
     before = rep["comparisons"]["before"]
@@ -38,7 +38,8 @@ def test_realism_report_on_a_real_basicmotions_walk(sim_h5, tmp_path, capsys):
         assert np.isfinite(v["wasserstein"]) and v["wasserstein"] >= 0
         assert np.isfinite(v["spectral_distance_db"])
     assert rep["calibration"]["applied"] == ["geometric_fit"]
-    assert rep["calibration"]["geometric_fit"]["scale_method"] == "std"
+    assert rep["calibration"]["geometric_fit"]["scale_method"] == "covariance"
+    assert rep["calibration"]["geometric_fit"]["rotation_method"] == "covariance"
     assert "after_geometric" in rep["comparisons"]
     html = (out / "report.html").read_text()
     for key, files in rep["figures"].items():

@@ -56,8 +56,8 @@ class RealismPanel(QWidget):
         self.quantile.setToolTip("OPTIONAL IMUTube-style per-channel quantile mapping: needs real data of the same "
                                  "class and ignores temporal structure")
         self.scale_std = QCheckBox("unsynchronised")
-        self.scale_std.setToolTip("the two sets are the same activity but not the same recording: fit scale by "
-                                  "standard deviations instead of least squares")
+        self.scale_std.setToolTip("the two sets are the same activity but not recorded together: fit the rotation "
+                                  "from principal axes and the scale from standard deviations")
         self.scale_std.setChecked(True)
         for cb in (self.geometric, self.quantile, self.scale_std):
             cb.toggled.connect(self.recompute)
@@ -131,7 +131,7 @@ class RealismPanel(QWidget):
         try:
             self.comparisons, self.calibration = calibrated_comparisons(
                 self.sim, self.real, geometric=self.geometric.isChecked(), quantile=self.quantile.isChecked(),
-                scale_method="std" if self.scale_std.isChecked() else "lsq")
+                synchronised=not self.scale_std.isChecked())
         except InputError as exc:
             self.comparisons, self.comparison = {}, None
             self.summary.setText(f"<span style='color:#b00'>{exc}</span>")
