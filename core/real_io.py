@@ -104,12 +104,49 @@ def detect_acc_units(acc: np.ndarray, rate_hz: float = 10.0) -> Tuple[str, str, 
                      f"{coherence:.2f}); declare units and gravity")
 
 
-def detect_gyro_units(gyro: np.ndarray) -> Tuple[str, str]:
-    """(units, how): a wrist rarely turns faster than ~20 rad/s, so a 99th percentile
-    |w| above 20 means deg/s."""
+def gyro_gain_from_gravity(acc: np.ndarray, gyro: np.ndarray, rate_hz: float) -> Tuple[Optional[float], float]:
+    """(k, r2): the gain with which the gyroscope explains how gravity turns in the sensor
+    frame, ``du/dt = -k (w x u)`` for the low-passed accelerometer direction ``u``.
+
+    k ~ 1 when the gyro is in rad/s, ~ pi/180 when in deg/s. Needs gravity in the
+    accelerometer and some rotation; returns (None, r2) when the fit explains too little.
+    """
+    from scipy.signal import butter, sosfiltfilt
+    acc, gyro = np.asarray(acc, float), np.asarray(gyro, float)
+    ok = np.isfinite(acc).all(axis=1) & np.isfinite(gyro).all(axis=1)
+    acc, gyro = acc[ok], gyro[ok]
+    if len(acc) < 30:
+        return None, 0.0
+    sos = butter(2, min(1.5, 0.3 * rate_hz), fs=rate_hz, output="sos")
+    a = sosfiltfilt(sos, acc, axis=0)
+    w = sosfiltfilt(sos, gyro, axis=0)
+    u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    du = np.gradient(u, 1.0 / rate_hz, axis=0)
+    pred = -np.cross(w, u)
+    x, y = pred.ravel(), du.ravel()
+    if not np.any(x):
+        return None, 0.0
+    k = float(x @ y / (x @ x))
+    r2 = 1.0 - float(np.sum((y - k * x) ** 2) / max(np.sum((y - y.mean()) ** 2), 1e-300))
+    return (k if r2 > 0.3 else None), r2
+
+
+def detect_gyro_units(gyro: np.ndarray, acc_si: Optional[np.ndarray] = None,
+                      rate_hz: Optional[float] = None) -> Tuple[str, str]:
+    """(units, how). First, when the accelerometer (m/s^2, with gravity) is given and the
+    device turns: the gain with which the gyroscope explains the turning of gravity
+    (:func:`gyro_gain_from_gravity`): ~1 -> rad/s, ~0.0175 -> deg/s. Else by magnitude:
+    a wrist rarely turns faster than ~20 rad/s, so a 99th percentile |w| above 20 means deg/s."""
     mag = np.linalg.norm(np.asarray(gyro, float), axis=1)
     mag = mag[np.isfinite(mag)]
     p99 = float(np.quantile(mag, 0.99)) if mag.size else 0.0
+    if acc_si is not None and rate_hz:
+        k, r2 = gyro_gain_from_gravity(acc_si, gyro, rate_hz)
+        if k is not None:
+            if 0.5 < k < 2.0:
+                return "rad/s", f"detected: gravity turns at the gyro's rate in rad/s (gain {k:.3g}, r2 {r2:.2f})"
+            if 0.5 < k / DEG < 2.0:
+                return "deg/s", f"detected: gravity turns at the gyro's rate in deg/s (gain {k / DEG:.3g}, r2 {r2:.2f})"
     if p99 > 20.0:
         return "deg/s", f"detected: p99 |w| = {p99:.3g} > 20, so deg/s"
     if p99 < 1.0:
@@ -230,7 +267,8 @@ def _build(path, t, acc, gyro, *, acc_units, gyro_units, gravity, rate_hz, max_g
             gravity = "included" if coherence > 0.8 else "removed"
             meta["gravity_how"] = f"detected: at-rest direction coherence {coherence:.2f}"
         if gyro_units == "auto":
-            gyro_units, how = detect_gyro_units(pool_gyro)
+            acc_si = pool_acc * ACC_UNITS[acc_units] if gravity == "included" and acc_units in ACC_UNITS else None
+            gyro_units, how = detect_gyro_units(pool_gyro, acc_si, nominal)
             meta["gyro_units_how"] = how
         else:
             meta["gyro_units_how"] = "declared"

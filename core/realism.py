@@ -351,8 +351,8 @@ def compare(sim: SignalSet, real: SignalSet, bins: int = 40, nperseg: int = 64, 
                                               not ch.endswith("mag") and s.gravity == "included" else None)
                                for ch in CHANNELS}
                         for side, s in (("sim", sim), ("real", real))}
-    numbers["allan"] = {"sim": _strip(allan_of_set(sim)), "real": _strip(allan_of_set(real))}
     curves["allan"] = {"sim": allan_of_set(sim), "real": allan_of_set(real)}
+    numbers["allan"] = {k: _strip(v) for k, v in curves["allan"].items()}
     # alignment: the longest part of each, by gyroscope magnitude
     a = max(sim.parts, key=len)
     b = max(real.parts, key=len)

@@ -207,3 +207,29 @@ def test_bad_files_rejected(tmp_path):
         f["time"] = np.arange(3.0)
     with pytest.raises(InputError, match="dataset 'acc' missing"):
         read_h5(tmp_path / "noacc.h5")
+
+
+def _tilting(rate=50.0, seconds=30.0, amp=0.2, f=0.2):
+    """A device tilting slowly about a horizontal axis: (t, specific force m/s^2, body rate rad/s)."""
+    from scipy.spatial.transform import Rotation
+    t = np.arange(0, seconds, 1 / rate)
+    ang = amp * np.sin(2 * np.pi * f * t)
+    R = Rotation.from_rotvec(np.stack([ang, 0.5 * ang, 0 * t], 1))
+    acc = R.inv().apply([0, 0, G])
+    omega = np.array([(R[i].inv() * R[i + 1]).as_rotvec() * rate for i in range(len(t) - 1)])
+    omega = np.vstack([omega, omega[-1]])
+    return t, acc, omega
+
+
+def test_gyro_units_detected_from_how_gravity_turns(tmp_path):
+    """A slow tilt in deg/s (|w| < 20) would pass for rad/s by magnitude; gravity's turning tells."""
+    t, acc, omega = _tilting()
+    assert np.quantile(np.linalg.norm(omega / DEG, axis=1), 0.99) < 20
+    p = tmp_path / "tilt_deg.csv"
+    _write_csv(p, t, acc, omega / DEG)
+    rec = read_csv(p)
+    assert rec.meta["gyro_units"] == "deg/s" and "gravity turns" in rec.meta["gyro_units_how"]
+    np.testing.assert_allclose(rec.gyro, omega, atol=1e-6)
+    q = tmp_path / "tilt_rad.csv"
+    _write_csv(q, t, acc, omega)
+    assert read_csv(q).meta["gyro_units"] == "rad/s"
