@@ -332,8 +332,9 @@ def read_csv(path: str | os.PathLike, *, acc_units: str = "auto", gyro_units: st
 
     With a header, columns are found by name (``timestamp``/``time``, ``ax..az`` or
     ``acc_x..``, ``gx..gz`` or ``gyro_x..``; unit suffixes in brackets ignored).
-    Without one, the first seven columns are t, ax, ay, az, gx, gy, gz. Empty cells
-    and ``nan`` are missing samples (invalid after resampling).
+    Without one, the first seven columns are t, ax, ay, az, gx, gy, gz. Comma,
+    semicolon or tab separated. Empty cells and ``nan`` are missing samples (invalid
+    after resampling).
     """
     path = Path(path)
     if not path.is_file():
@@ -342,7 +343,14 @@ def read_csv(path: str | os.PathLike, *, acc_units: str = "auto", gyro_units: st
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not a text CSV file ({exc.reason} at byte {exc.start})") from None
-    rows = list(csv.reader(text.splitlines()))
+    lines_all = text.splitlines()
+    sample = [l for l in lines_all if l.strip() and not l.lstrip().startswith("#")][:20]
+    delim = ","
+    for d in (",", ";", "\t"):
+        if sample and all(l.count(d) >= 3 for l in sample):
+            delim = d
+            break
+    rows = list(csv.reader(lines_all, delimiter=delim))
     lines = [(i + 1, r) for i, r in enumerate(rows) if r and not (len(r) == 1 and not r[0].strip())
              and not r[0].lstrip().startswith("#")]
     if not lines:

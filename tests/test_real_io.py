@@ -233,3 +233,14 @@ def test_gyro_units_detected_from_how_gravity_turns(tmp_path):
     q = tmp_path / "tilt_rad.csv"
     _write_csv(q, t, acc, omega)
     assert read_csv(q).meta["gyro_units"] == "rad/s"
+
+
+def test_semicolon_csv_with_missing_cells(tmp_path):
+    t, acc, gyro = _motion(300, 50.0)
+    p = tmp_path / "semi.csv"
+    lines = ["time;ax;ay;az;gx;gy;gz"] + [";".join(f"{v:.9g}" for v in r) for r in np.column_stack([t, acc, gyro])]
+    lines[11] = ";".join(lines[11].split(";")[:4] + ["", "", ""])      # sample 10: gyro missing
+    p.write_text("\n".join(lines) + "\n")
+    rec = read_csv(p)
+    assert rec.n == 300 and not rec.valid[10] and rec.valid[9] and rec.valid[11]
+    np.testing.assert_allclose(rec.acc[20], acc[20], atol=1e-6)
