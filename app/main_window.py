@@ -587,6 +587,11 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(ProjectUndoCommand(self, cmd))
         return cmd
 
+    def adopt_last_command(self) -> None:
+        """Put the command the core just ran on its own stack (e.g. ``Project.add_clip``) on the Qt stack."""
+        if self.project is not None and self.project.stack.done:
+            self.undo_stack.push(ProjectUndoCommand(self, self.project.stack.done[-1]))
+
     def select_segment(self, seg_id: Optional[int], seek: bool = False) -> None:
         self.selected = seg_id
         self.timeline.set_selected(seg_id)
@@ -854,6 +859,7 @@ class MainWindow(QMainWindow):
                 return self.project.add_clip(out, subject=str(m.meta.get("subject", ""))).id
         cid = self._guarded(work, "add motion")
         if cid:
+            self.adopt_last_command()
             self._refresh_clips()
             self.open_clip(cid)
         return cid
