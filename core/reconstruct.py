@@ -135,8 +135,8 @@ def _settings_key(video_hash: str, pose_id: str, det: Detector, settings: dict) 
 def _pose_estimator(pose_model, device: str, allow_download: bool):
     from .pose2d import PoseEstimator
 
-    if isinstance(pose_model, PoseEstimator):
-        return pose_model
+    if hasattr(pose_model, "estimate_many") and hasattr(pose_model, "model_id"):
+        return pose_model         # a PoseEstimator (or another backend with the same interface)
     return PoseEstimator(pose_model, device=device, allow_download=allow_download)
 
 
@@ -186,39 +186,58 @@ def _run_tracking(video: VideoReader, det: Detector, pose, progress, cancel, min
                           "scores": np.zeros((T, N_KP)), "source": np.zeros(T, np.int8)}
         return store[tid]
 
-    for i in range(T):
-        check(cancel)
-        frame = video.frame(i)
-        prop = {}
-        if propagate:
-            for tid, (k, s) in prev.items():
-                b = box_from_keypoints(k, s, (w, h), min_score=min_score)
-                if b is not None:
-                    prop[tid] = b
-        if bootstrap:
-            run_det = not prop
-        else:
-            run_det = (i % det.every == 0) or not prop
-        dets = det.detect(frame) if run_det else np.zeros((0, 5))
-        assigned = tracker.update(i, dets, prop)[:max_people]
-        prev = {}
-        if assigned:
-            boxes = np.array([b for _, b, _ in assigned])
-            kps, scs = pose.estimate(frame, boxes)
-            for (tid, b, src), k, s in zip(assigned, kps, scs):
-                if bootstrap and src == SRC_DETECTOR:
-                    # a whole-frame guess: tighten the box on the keypoints, keep it only if confident
-                    tight = box_from_keypoints(k, s, (w, h), min_score=min_score)
-                    if tight is not None:
-                        k2, s2 = pose.estimate(frame, tight[None])
-                        b, k, s = tight, k2[0], s2[0]
-                    if tight is None or float(np.mean(s)) < BOOTSTRAP_MIN_SCORE:
-                        tracker.tracks[tid].ended = True
-                        continue
-                st = slot(tid)
-                st["boxes"][i], st["kps"][i], st["scores"][i], st["source"][i] = b, k, s, src
-                prev[tid] = (k, s)
-        report(progress, 0.02 + 0.96 * (i + 1) / T, f"2D pose frame {i + 1}/{T}")
+    if not propagate and not bootstrap:
+        # boxes do not depend on earlier keypoints: detect a chunk, then one batched pose pass for it
+        chunk = max(int(getattr(pose, "batch_size", 8)), 1)
+        for s0 in range(0, T, chunk):
+            items, assigned_all = [], []
+            for i in range(s0, min(s0 + chunk, T)):
+                check(cancel)
+                frame = video.frame(i)
+                dets = det.detect(frame)
+                assigned = tracker.update(i, dets, {})[:max_people]
+                items.append((frame, np.array([b for _, b, _ in assigned]).reshape(-1, 4)))
+                assigned_all.append((i, assigned))
+            results = pose.estimate_many(items)
+            for (i, assigned), (kps, scs) in zip(assigned_all, results):
+                for (tid, b, src), k, sc in zip(assigned, kps, scs):
+                    st = slot(tid)
+                    st["boxes"][i], st["kps"][i], st["scores"][i], st["source"][i] = b, k, sc, src
+            report(progress, 0.02 + 0.96 * min(s0 + chunk, T) / T, f"2D pose frame {min(s0 + chunk, T)}/{T}")
+    else:  # boxes follow the keypoints of the previous frame: one frame at a time
+        for i in range(T):
+            check(cancel)
+            frame = video.frame(i)
+            prop = {}
+            if propagate:
+                for tid, (k, s) in prev.items():
+                    b = box_from_keypoints(k, s, (w, h), min_score=min_score)
+                    if b is not None:
+                        prop[tid] = b
+            if bootstrap:
+                run_det = not prop
+            else:
+                run_det = (i % det.every == 0) or not prop
+            dets = det.detect(frame) if run_det else np.zeros((0, 5))
+            assigned = tracker.update(i, dets, prop)[:max_people]
+            prev = {}
+            if assigned:
+                boxes = np.array([b for _, b, _ in assigned])
+                kps, scs = pose.estimate(frame, boxes)
+                for (tid, b, src), k, s in zip(assigned, kps, scs):
+                    if bootstrap and src == SRC_DETECTOR:
+                        # a whole-frame guess: tighten the box on the keypoints, keep it only if confident
+                        tight = box_from_keypoints(k, s, (w, h), min_score=min_score)
+                        if tight is not None:
+                            k2, s2 = pose.estimate(frame, tight[None])
+                            b, k, s = tight, k2[0], s2[0]
+                        if tight is None or float(np.mean(s)) < BOOTSTRAP_MIN_SCORE:
+                            tracker.tracks[tid].ended = True
+                            continue
+                    st = slot(tid)
+                    st["boxes"][i], st["kps"][i], st["scores"][i], st["source"][i] = b, k, s, src
+                    prev[tid] = (k, s)
+            report(progress, 0.02 + 0.96 * (i + 1) / T, f"2D pose frame {i + 1}/{T}")
     ids = sorted(store)
     K = len(ids)
     return Tracks2D(

@@ -160,12 +160,13 @@ def test_cli_reconstruct_and_cache_hit(assets, tmp_path, capsys, monkeypatch):
             "--lifter", str(assets["lifter"]), "--detector", box_arg(), "--cache", str(tmp_path / "c"),
             "--device", "cpu", "--quiet"]
     assert main(argv) == 0
-    assert calls["n"] == N
+    n_first = calls["n"]
+    assert 1 <= n_first < N                             # fixed box: crops batched across frames
     m = load_motion(out)
     assert m.joints.shape == (N, 17, 3) and np.isfinite(m.joints).all()
     assert json.loads(json.dumps(m.meta))["detector"].startswith("box:")
     assert "30 frames" in capsys.readouterr().out
-    assert main(argv) == 0 and calls["n"] == N          # second run: from the cache
+    assert main(argv) == 0 and calls["n"] == n_first    # second run: from the cache, no pose at all
     assert "from cache" in capsys.readouterr().out
     assert main(["reconstruct", str(assets["video"]), "--list-people", "--pose-model", str(assets["pose"]),
                  "--detector", box_arg(), "--cache", str(tmp_path / "c"), "--quiet"]) == 0
@@ -191,3 +192,68 @@ def test_cli_missing_weights_one_line(assets, tmp_path, capsys, monkeypatch):
                "--lifter", str(assets["lifter"]), "--quiet"])
     assert rc == 2 and "no.mp4: no such file" in capsys.readouterr().err
     assert not out.exists()
+
+
+# -- box propagation and the weightless full-frame bootstrap --------------------------
+class FakePose:
+    """Duck-typed pose model: 17 keypoints spread over each box (10-90 %), with a fixed score."""
+
+    model_id = "fake"
+    batch_size = 8
+
+    def __init__(self, score=0.9):
+        self.score, self.calls, self.boxes = score, 0, []
+
+    def estimate(self, frame, boxes):
+        return self.estimate_many([(frame, boxes)])[0]
+
+    def estimate_many(self, items):
+        self.calls += 1
+        out = []
+        for _, boxes in items:
+            boxes = np.asarray(boxes, float).reshape(-1, 4)
+            self.boxes.extend(boxes.tolist())
+            u = np.linspace(0.1, 0.9, 17)         # real keypoints span most of a tight person box
+            k = np.stack([boxes[:, None, 0] + u * (boxes[:, None, 2] - boxes[:, None, 0]),
+                          boxes[:, None, 1] + u[::-1] * (boxes[:, None, 3] - boxes[:, None, 1])], axis=-1)
+            out.append((k, np.full((len(boxes), 17), self.score)))
+        return out
+
+
+class SparseDetector(Detector):
+    """Finds the person only on frames 0 and >= 20; keypoints must carry the track in between."""
+
+    name = "sparse"
+
+    def __init__(self):
+        self.i = -1
+
+    def detect(self, frame):
+        self.i += 1
+        return np.array([BOX + [0.9]]) if self.i == 0 or self.i >= 20 else np.zeros((0, 5))
+
+
+def test_keypoint_propagation_keeps_the_person(assets, tmp_path):
+    tr = track_people(assets["video"], detector=SparseDetector(), pose_model=FakePose(), cache_dir=tmp_path)
+    assert tr.track_ids.tolist() == [1]
+    src = tr.source[0]
+    assert src[0] == 1 and (src[1:20] == 2).all() and (src[20:] == 1).all()
+    assert np.isfinite(tr.keypoints[0]).all()
+
+
+def test_full_frame_bootstrap(assets, tmp_path):
+    from imu2safety.core.detect import FullFrameDetector
+
+    pose = FakePose(0.9)
+    tr = track_people(assets["video"], detector=FullFrameDetector(), pose_model=pose, cache_dir=tmp_path / "a")
+    assert tr.track_ids.tolist() == [1] and np.isfinite(tr.keypoints[0]).all()
+    assert pose.boxes[0] == [0, 0, 159, 119]                  # the whole-frame guess first,
+    assert len(pose.boxes) == N + 1                           # re-run once on the keypoints' box,
+    assert (tr.source[0][1:] == 2).all()                       # then followed by propagation
+    # an unconfident pose on the whole frame is not a person: nothing is invented
+    tr2 = track_people(assets["video"], detector=FullFrameDetector(), pose_model=FakePose(0.1),
+                       cache_dir=tmp_path / "b")
+    assert len(tr2.track_ids) == 0
+    with pytest.raises(InputError, match="no person was found"):
+        reconstruct_video(assets["video"], pose_model=FakePose(0.1), lifter=assets["lifter"],
+                          detector=FullFrameDetector(), cache_dir=tmp_path / "b")
