@@ -27,6 +27,8 @@ def register(sub) -> None:
                    help="a window's label must cover at least this fraction of it (default 0.5)")
     p.add_argument("--keep-unlabelled", action="store_true", help="keep windows without a label (y = -1)")
     p.add_argument("--compression", choices=("gzip", "lzf", "none"), default="gzip")
+    p.add_argument("--workers", type=int, default=None,
+                   help="simulation threads (default: up to 4 by CPU count; the output does not depend on it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -35,7 +37,7 @@ def run(args) -> int:
     cfg = ExportConfig(window_s=args.window, hop_s=args.hop, split=args.split, val=args.val, test=args.test,
                        seed=args.seed, device=args.device, variants=args.variants, rate_hz=args.rate,
                        min_fraction=args.min_fraction, keep_unlabelled=args.keep_unlabelled,
-                       compression=args.compression)
+                       compression=args.compression, workers=args.workers)
     with progress_bar("export", enabled=not args.quiet) as cb:
         s = export_dataset(args.dir, args.out, cfg, progress=cb)
     for w in s.warnings:

@@ -29,7 +29,7 @@ import json, resource, sys, time
 from imu2safety.core.export import ExportConfig, export_dataset
 import h5py, numpy, scipy.signal
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-cfg = ExportConfig(compression=sys.argv[3], variants=int(sys.argv[4]))
+cfg = ExportConfig(compression=sys.argv[3], variants=int(sys.argv[4]), workers=int(sys.argv[5]) or None)
 t = time.perf_counter()
 s = export_dataset(sys.argv[1], sys.argv[2], cfg)
 dt = time.perf_counter() - t
@@ -88,6 +88,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--variants", type=int, default=1)
     ap.add_argument("--compression", default="gzip", choices=("gzip", "lzf", "none"))
+    ap.add_argument("--workers", type=int, default=0, help="simulation threads (0: the export's default)")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +101,8 @@ def main() -> int:
         for r in range(args.runs):
             out = tmp / f"d{r}.h5"
             res = subprocess.run([sys.executable, "-c", CHILD, str(tmp / "proj"), str(out), args.compression,
-                                  str(args.variants)], capture_output=True, text=True, check=True)
+                                  str(args.variants), str(args.workers)], capture_output=True, text=True,
+                                 check=True)
             d = json.loads(res.stdout.strip().splitlines()[-1])
             results.append(d)
             print(f"run {r + 1}: {d['seconds']:.2f} s, {d['bytes'] / 1e6:.1f} MB, {d['windows']} windows, "
@@ -112,7 +114,8 @@ def main() -> int:
         grow = statistics.median(d["peak_kb"] - d["base_kb"] for d in results) / 1024
         print(f"median of {args.runs}: {secs:.2f} s, {mb:.1f} MB written, {mb / secs:.1f} MB/s, "
               f"{args.clips * args.seconds / secs:.0f} s of clip per s, peak RSS {peak:.0f} MiB "
-              f"(+{grow:.0f} MiB over imports); compression {args.compression}, variants {args.variants}")
+              f"(+{grow:.0f} MiB over imports); compression {args.compression}, variants {args.variants}, "
+              f"workers {args.workers or 'default'}")
         if args.profile:
             res = subprocess.run([sys.executable, "-c", PROFILE, str(tmp / "proj"), str(tmp / "prof.h5"),
                                   args.compression], capture_output=True, text=True, check=True)

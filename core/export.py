@@ -78,6 +78,7 @@ class ExportConfig:
     min_fraction: float = 0.5
     keep_unlabelled: bool = False
     compression: str = "gzip"         # gzip | lzf | none
+    workers: Optional[int] = None     # simulation threads (None: up to 4, by CPU count); output is the same
 
     def check(self) -> None:
         def bad(msg):
@@ -100,6 +101,8 @@ class ExportConfig:
             bad(f"--rate must be > 0 Hz, got {self.rate_hz}")
         if not 0.0 < self.min_fraction <= 1.0:
             bad(f"min_fraction must be in (0, 1], got {self.min_fraction}")
+        if self.workers is not None and int(self.workers) < 1:
+            bad(f"--workers must be >= 1, got {self.workers}")
         if self.compression not in ("gzip", "lzf", "none"):
             bad(f"compression must be gzip, lzf or none, got {self.compression!r}")
 
@@ -194,6 +197,7 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
         if W < 2 or H < 1:
             raise InputError(None, f"window {cfg.window_s} s / hop {cfg.hop_s} s are too short at {rate:g} Hz")
         settings = dict(asdict(cfg), rate_hz=rate, window=W, hop=H)
+        settings.pop("workers")                    # does not change the content
         clip_ids = [c.id for c in clips]
         _remove_stale_temporaries(out)
         try:
@@ -201,11 +205,10 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
                 with h5py.File(tmp, "w", track_order=True, locking=False) as f:   # we hold our own lock
                     _write_root(f, tax, settings, snap["name"])
                     win = _Windows(f, W, cfg, clip_ids, rate)
-                    for i, c in enumerate(clips):
-                        check(cancel)
+                    for i, (c, motion, sigs) in enumerate(_simulated(proj.folder, clips, devices, cfg, rate, cancel)):
                         report(progress, i / len(clips), f"clip {c.id}")
-                        _write_clip(f, proj, c, segs_by_clip[c.id], devices[c.id], cfg, rate, split_of[c.id],
-                                    tax, win, i)
+                        _write_clip(f, c, motion, sigs, segs_by_clip[c.id], devices[c.id], cfg, rate,
+                                    split_of[c.id], tax, win, i)
                     win.finish()
                     masks = f.create_group("mask")
                     for s in SPLITS:
@@ -332,13 +335,50 @@ SEG_DTYPE = np.dtype([("start_s", "f8"), ("end_s", "f8"), ("start_frame", "i8"),
                       ("confidence", "f4"), ("flags", "u1")])
 
 
-def _write_clip(f: h5py.File, proj, clip, segments, device, cfg: ExportConfig, rate: float, split: str, tax,
-                win: _Windows, clip_index: int) -> None:
-    from .simulate import SimConfig, provenance_json, simulate
+def simulate_clip(folder: Path, clip, device, cfg: ExportConfig, rate: float):
+    """The trimmed motion of a clip and its ``cfg.variants`` simulated signals (thread-safe: no database)."""
+    from .motion import load_motion
+    from .simulate import SimConfig, simulate
 
-    motion = proj.load_motion(clip.id, trimmed=True)
+    path = Path(folder) / clip.motion_path
+    if not path.is_file():
+        raise InputError(path, f"motion of clip '{clip.id}' is missing from the project cache")
+    m = load_motion(path)
+    m.meta = dict(m.meta, path=str(path), clip=clip.id)
+    motion = m.slice(clip.trim_in, clip.trim_out)
     seeds = [variant_seed(clip.seed, k, cfg.seed) for k in range(int(cfg.variants))]
-    sigs = [simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s)) for s in seeds]
+    return motion, [simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s)) for s in seeds]
+
+
+def _simulated(folder, clips, devices, cfg: ExportConfig, rate: float, cancel):
+    """Yield (clip, motion, signals) in order, simulating up to ``workers`` clips ahead in threads."""
+    workers = int(cfg.workers or min(4, os.cpu_count() or 1))
+    if workers <= 1:
+        for c in clips:
+            check(cancel)
+            yield (c,) + simulate_clip(folder, c, devices[c.id], cfg, rate)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export-sim")
+    futures = {}
+    try:
+        for i, c in enumerate(clips):
+            for j in range(i, min(len(clips), i + workers + 1)):
+                if j not in futures:
+                    cj = clips[j]
+                    futures[j] = pool.submit(simulate_clip, folder, cj, devices[cj.id], cfg, rate)
+            check(cancel)
+            yield (c,) + futures.pop(i).result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_clip(f: h5py.File, clip, motion, sigs, segments, device, cfg: ExportConfig, rate: float, split: str,
+                tax, win: _Windows, clip_index: int) -> None:
+    from .simulate import provenance_json
+
+    seeds = [s.seed for s in sigs]
     s0 = sigs[0]
     comp = _comp(cfg)
     g = f["clips"].create_group(clip.id)

@@ -36,7 +36,7 @@ def small(tmp_path_factory):
         p.execute(C.SetTrim("s2_1", 20, 160))
         p.execute(C.UpdateClip("s3_0", wrist="right", seed=5))
     out = root / "ds.h5"
-    summary = export_dataset(folder, out, ExportConfig(val=0.25, test=0.25, seed=3))
+    summary = export_dataset(folder, out, ExportConfig(val=0.25, test=0.25, seed=3, workers=3))
     return folder, out, summary
 
 
@@ -168,7 +168,7 @@ def test_split_by_clip_and_seed(tmp_path):
 def test_same_inputs_same_content(small, tmp_path):
     folder, out, _ = small
     again = tmp_path / "again.h5"
-    export_dataset(folder, again, ExportConfig(val=0.25, test=0.25, seed=3))
+    export_dataset(folder, again, ExportConfig(val=0.25, test=0.25, seed=3, workers=1))   # threads or not
     a, b = _contents(out), _contents(again)
     assert a.keys() == b.keys()
     for k in a:
@@ -312,10 +312,10 @@ def test_ctrl_c_and_cancel_leave_no_file(with_earlier, monkeypatch):
         export_dataset(folder, out, ExportConfig(val=0, test=0, seed=1), progress=progress, cancel=token)
     real = export_mod._write_clip
 
-    def interrupted(f, proj, clip, *a, **kw):
+    def interrupted(f, clip, *a, **kw):
         if clip.id == "s2_0":
             raise KeyboardInterrupt
-        return real(f, proj, clip, *a, **kw)
+        return real(f, clip, *a, **kw)
     monkeypatch.setattr(export_mod, "_write_clip", interrupted)
     with pytest.raises(KeyboardInterrupt):
         export_dataset(folder, out, ExportConfig(val=0, test=0, seed=1))
