@@ -151,3 +151,28 @@ def test_vfr_detection_from_timestamps():
     jitter = cfr + np.random.default_rng(0).uniform(-0.002, 0.002, 30)  # ms-rounded times are not VFR
     assert not detect_vfr(jitter)
     assert fps_from_timestamps(np.arange(100) * 1001 / 30000) == Fraction(30000, 1001)
+
+
+class InexactSeeks:
+    """Wraps a cv2.VideoCapture whose POS_FRAMES seeks land ``off`` frames away (as some codecs do)."""
+
+    def __init__(self, cap, off):
+        self.cap, self.off = cap, off
+
+    def set(self, prop, value):
+        if prop == cv2.CAP_PROP_POS_FRAMES and value > 0:
+            value = max(value + self.off, 0)
+        return self.cap.set(prop, value)
+
+    def __getattr__(self, name):
+        return getattr(self.cap, name)
+
+
+@pytest.mark.parametrize("off", [-5, 3])
+def test_inexact_backend_seeks_are_corrected(clip, off):
+    with VideoReader(clip) as v:
+        v._cap = InexactSeeks(v._cap, off)
+        orig_open = v._open
+        v._open = lambda: InexactSeeks(orig_open(), off)
+        for i in [30, 7, 44, 2, 25, 26, 40, 1, 0, 33]:
+            assert decode_index(v.frame(i)) == i
