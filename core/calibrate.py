@@ -32,7 +32,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from .allan import noise_terms, stationary_mask, stretches
-from .devices import DEFAULT_PRESET, DEG, G, DevicePreset, load_preset, preset_from_dict
+from .devices import DEFAULT_PRESET, DEG, G, DevicePreset, load_preset
 from .errors import InputError
 from .realism import SignalSet, best_lag, overlap
 
