@@ -110,3 +110,25 @@ def test_bad_real_file_is_one_line_naming_file_and_line(sim_h5, tmp_path, capsys
     assert not (tmp_path / "r" / "report.json").exists()
     rc = main(["realism", str(sim_h5), str(DATA / "BasicMotions_TEST.ts"), "--out", str(tmp_path / "r")])
     assert rc == 2 and "no sample rate" in capsys.readouterr().err
+
+
+def test_report_draws_allan_deviation_when_both_sets_hold_still(tmp_path):
+    from imu2safety.core.realism import compare, set_from_arrays
+    from imu2safety.core.realism_report import write_report
+    rng = np.random.default_rng(0)
+    rate, n = 100.0, 3000
+
+    def still(noise):
+        acc = np.array([0.0, 0.0, G]) + noise * rng.standard_normal((n, 3))
+        gyro = noise * 0.1 * rng.standard_normal((n, 3))
+        gyro[1000:1200] += 1.0 * np.sin(np.arange(200) / 5.0)[:, None]      # a short movement
+        return set_from_arrays("s", rate, acc, gyro)
+    cmp = compare(still(0.002), still(0.006))
+    al = cmp.numbers["allan"]
+    assert al["sim"]["found"] and al["real"]["found"]
+    # the real set is 3x noisier: its white-noise density is ~3x the simulated one
+    ratio = al["real"]["acc_x"]["noise_density_allan"] / al["sim"]["acc_x"]["noise_density_allan"]
+    assert ratio == pytest.approx(3.0, rel=0.15)
+    files = write_report(tmp_path / "r", {"main": cmp}, {"what": "test"})
+    assert (tmp_path / "r" / "allan.png").stat().st_size > 5000
+    assert "allan.png" in files["html"].read_text()

@@ -78,3 +78,16 @@ def test_panel_shows_bad_files_without_raising(panel, tmp_path):
     bad.write_text("timestamp,ax,ay,az,gx,gy,gz\n0,1,2,3,4,5,6\n0,1,2,3,4,5,6\n")
     assert panel.load_real(str(bad)) is False
     assert "bad.csv:3" in panel.summary.text()
+
+
+def test_panel_takes_a_simulated_signal(panel):
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from motion_factory import spinning_forearm
+    from imu2safety.core.simulate import SimConfig, simulate
+    real = load_set(DATA / "BasicMotions_TEST.ts", "real", rate_hz=10.0, labels=["Walking"])
+    panel.set_sets(None, real)
+    assert panel.comparison is None                     # nothing to compare yet
+    panel.set_simulated_signal(simulate(spinning_forearm(2.0, seconds=6.0), "watch-bmi270", SimConfig(seed=0)))
+    assert panel.comparison is not None and panel.comparison.numbers["rate_hz"] == 10.0
+    assert "resampled 100 -> 10 Hz" in panel.comparison.numbers["sets"]["sim"]["steps"][0]

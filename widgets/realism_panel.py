@@ -6,7 +6,7 @@ cross-correlation; below, the numbers (Wasserstein distance, log-spectral
 distance, lag). Options re-run the comparison after a geometric fit (lag,
 rotation, per-axis scale) and, marked optional, after quantile mapping. All
 numbers come from :mod:`imu2safety.core.realism` and :mod:`.calibrate`; the panel
-only draws them. ``set_sets(sim, real)`` feeds it; "Open real recording…" reads
+only draws them. ``set_sets(sim, real)`` (or ``set_simulated_signal(sig)``) feeds it; "Open real recording…" reads
 a file with :func:`core.realism.load_set`. Emits ``comparison_changed(dict)``
 (the numbers) after each recomputation.
 """
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from ..core.calibrate import calibrated_comparisons
 from ..core.errors import InputError
-from ..core.realism import CHANNELS, Comparison, SignalSet, channel_values, load_set
+from ..core.realism import CHANNELS, Comparison, SignalSet, channel_values, load_set, set_from_signal
 
 SIM_COLOR = "#0072B2"      # Okabe-Ito blue / vermillion (colour-blind safe), as the report
 REAL_COLOR = "#D55E00"
@@ -107,6 +107,10 @@ class RealismPanel(QWidget):
         if real is not None:
             self.real = real
         self.recompute()
+
+    def set_simulated_signal(self, sig) -> None:
+        """Compare a simulated :class:`core.simulate.ImuSignal` (e.g. the current clip's)."""
+        self.set_sets(set_from_signal(sig, "simulated"), None)
 
     def _open_real(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Real wrist IMU recording", "",
