@@ -32,7 +32,10 @@ is a function of the project, the settings and the program version: the same
 inputs give the same content.
 
 The file is written to a temporary name beside ``out`` and renamed when
-complete; an interrupted export leaves any earlier file untouched.
+complete; an interrupted export leaves any earlier file untouched. Before each
+clip the free space is checked against the clip's uncompressed size plus a
+margin (``SPACE_MARGIN``): HDF5 itself does not survive a full disk (h5py 3.16
+segfaults on ENOSPC), so export stops with a clear error before that happens.
 """
 from __future__ import annotations
 
@@ -41,6 +44,7 @@ import fcntl
 import glob
 import json
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
@@ -221,8 +225,8 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
             if not isinstance(os_exc, OSError):
                 raise
             if os_exc.errno == errno.ENOSPC:
-                raise InputError(out, "disk full while writing the dataset; nothing was written "
-                                 "(free space or choose another disk)") from None
+                raise InputError(out, f"disk full while writing the dataset; nothing was written ({os_exc.strerror}; "
+                                 "free space or choose another disk)") from None
             if isinstance(os_exc, PermissionError) or os_exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise InputError(out, f"cannot write here ({os_exc.strerror or 'permission denied'}); "
                                  "choose a writable folder") from None
@@ -271,6 +275,17 @@ def _remove_stale_temporaries(out: Path) -> None:
             pass                      # a live export holds it
         finally:
             os.close(fd)
+
+
+SPACE_MARGIN = 16 * 2 ** 20     # HDF5 chunk caches and metadata still to be flushed
+
+
+def ensure_space(folder: Path, need: int) -> None:
+    """Raise OSError(ENOSPC) unless ``need`` bytes (raw, before compression) plus a margin are free."""
+    free = shutil.disk_usage(folder).free
+    if free < need + SPACE_MARGIN:
+        raise OSError(errno.ENOSPC, f"No space left on device: {free / 1e6:.1f} MB free, the next clip needs "
+                      f"up to {(need + SPACE_MARGIN) / 1e6:.1f} MB")
 
 
 def _comp(cfg: ExportConfig) -> Dict[str, Any]:
@@ -381,6 +396,11 @@ def _write_clip(f: h5py.File, clip, motion, sigs, segments, device, cfg: ExportC
     seeds = [s.seed for s in sigs]
     s0 = sigs[0]
     comp = _comp(cfg)
+    # never let HDF5 meet a full disk (it crashes the process): stop cleanly before a clip that may not fit
+    n_win = 2 * s0.n // max(1, int(round(cfg.hop_s * rate))) + 1
+    raw = (s0.n * (12 * 4 + 1) + len(sigs) * s0.n * 24 + motion.joints[..., 0].size * 12
+           + len(sigs) * n_win * win.W * 24 + 64 * 1024)
+    ensure_space(Path(f.filename).parent, raw)
     g = f["clips"].create_group(clip.id)
     a = g.attrs
     a["subject"] = clip.subject

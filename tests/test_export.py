@@ -334,18 +334,52 @@ def test_read_only_output_folder(with_earlier, monkeypatch, tmp_path):
     assert not (tmp_path / "ro.h5").exists()
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores folder permissions")
-def test_read_only_output_folder_for_real(with_earlier, tmp_path):
+def _make_read_only(folder):
+    """chmod 555; as root (which ignores modes) the immutable attribute instead. Returns an undo."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    r = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("running as root and chattr +i is not available: cannot make a read-only folder")
+    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_read_only_output_folder_for_real(with_earlier, tmp_path, capsys):
     folder, _, _ = with_earlier
     ro = tmp_path / "ro"
     ro.mkdir()
-    ro.chmod(0o555)
+    undo = _make_read_only(ro)
     try:
         with pytest.raises(InputError, match="cannot write here"):
             export_dataset(folder, ro / "d.h5", ExportConfig(val=0, test=0))
+        assert main(["export", str(folder), "--out", str(ro / "d.h5"), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "cannot write here" in err and "Traceback" not in err
         assert os.listdir(ro) == []
     finally:
-        ro.chmod(0o755)
+        undo()
+
+
+def test_a_really_full_disk_small_tmpfs(tmp_path):
+    """A 19 MB tmpfs fills up after a few clips: a clear error, exit code 2, nothing left on it."""
+    folder = make_project(tmp_path / "p", subjects=[f"S{i}" for i in range(10)], clips_per_subject=1,
+                          seconds=60.0)
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=19m", "tmpfs", str(disk)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        out = disk / "d.h5"
+        code = "import sys; from imu2safety.app.cli import main; sys.exit(main(sys.argv[1:]))"
+        res = subprocess.run([sys.executable, "-c", code, "export", str(folder), "--out", str(out), "--quiet",
+                              "--val", "0", "--test", "0"], capture_output=True, text=True, timeout=300)
+        assert res.returncode == 2, res.stderr[-2000:]
+        assert "disk full" in res.stderr and "Traceback" not in res.stderr
+        assert os.listdir(disk) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
 
 
 KILL_EXPORT = textwrap.dedent("""
