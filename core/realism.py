@@ -258,27 +258,43 @@ def peak_stats(s: SignalSet, name: str, full_scale: Optional[float] = None) -> D
 def best_lag(a: np.ndarray, b: np.ndarray, min_overlap: float = 0.8, max_lag: Optional[int] = None):
     """(lag, r): ``b[n] ~ a[n - lag]``, the shift with the highest Pearson r over the overlap.
 
-    Overlaps shorter than ``min_overlap`` x the shorter signal are not tried.
+    Overlaps shorter than ``min_overlap`` x the shorter signal are not tried. All
+    lags at once: overlap sums from cumulative sums, cross products by FFT
+    (scipy.signal.correlate), so long recordings cost O(N log N).
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
     na, nb = len(a), len(b)
     need = max(3, int(np.ceil(min_overlap * min(na, nb))))
-    best = (0, -np.inf)
-    lags = range(-(na - need), nb - need + 1)
-    for lag in lags:
-        if max_lag is not None and abs(lag) > max_lag:
-            continue
-        i0, i1 = max(0, -lag), min(na, nb - lag)   # indices into a; b index = i + lag
-        if i1 - i0 < need:
-            continue
-        x, y = a[i0:i1], b[i0 + lag:i1 + lag]
-        sx, sy = x.std(), y.std()
-        if sx <= 0 or sy <= 0:
-            continue
-        r = float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
-        if r > best[1]:
-            best = (lag, r)
-    return best
+    # remove the means first: better conditioned sums
+    a = a - a.mean()
+    b = b - b.mean()
+    lags = sps.correlation_lags(nb, na, mode="full")          # sxy[k] = sum_i a[i] b[i + lags[k]]
+    sxy = sps.correlate(b, a, mode="full", method="auto")
+    i0 = np.maximum(0, -lags)
+    i1 = np.minimum(na, nb - lags)
+    n = i1 - i0
+    ok = n >= need
+    if max_lag is not None:
+        ok &= np.abs(lags) <= max_lag
+    if not ok.any():
+        return 0, -np.inf
+    ca = np.concatenate([[0.0], np.cumsum(a)])
+    ca2 = np.concatenate([[0.0], np.cumsum(a * a)])
+    cb = np.concatenate([[0.0], np.cumsum(b)])
+    cb2 = np.concatenate([[0.0], np.cumsum(b * b)])
+    lags, sxy, i0, i1, n = lags[ok], sxy[ok], i0[ok], i1[ok], n[ok].astype(float)
+    sx, sxx = ca[i1] - ca[i0], ca2[i1] - ca2[i0]
+    sy, syy = cb[i1 + lags] - cb[i0 + lags], cb2[i1 + lags] - cb2[i0 + lags]
+    vx = sxx - sx * sx / n
+    vy = syy - sy * sy / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
+    scale = max(float(np.dot(a, a)), 1e-300) * 1e-12
+    r[(vx <= scale) | (vy <= scale) | ~np.isfinite(r)] = -np.inf
+    k = int(np.argmax(r))
+    if not np.isfinite(r[k]):
+        return 0, -np.inf
+    return int(lags[k]), float(r[k])
 
 
 def overlap(a: np.ndarray, b: np.ndarray, lag: int) -> Tuple[np.ndarray, np.ndarray]:
