@@ -163,6 +163,13 @@ class RTDetrDetector(Detector):
 
 
 def _load_rtdetr(model, allow_download: bool):
+    from .pose2d import quiet_loading
+
+    with quiet_loading():
+        return _load_rtdetr_quiet(model, allow_download)
+
+
+def _load_rtdetr_quiet(model, allow_download: bool):
     from transformers import RTDetrForObjectDetection
     from transformers.models.rt_detr import RTDetrImageProcessorPil
 

@@ -54,8 +54,29 @@ def resolve_device(device: Optional[str]) -> str:
     return device
 
 
+class quiet_loading:
+    """Silence transformers' "Loading weights" progress bars while a model loads (restored after)."""
+
+    def __enter__(self):
+        from transformers.utils import logging as hf_logging
+
+        self._was = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+
+    def __exit__(self, *exc):
+        from transformers.utils import logging as hf_logging
+
+        if self._was:
+            hf_logging.enable_progress_bar()
+
+
 def load_vitpose(model: str | os.PathLike | None = None, allow_download: bool = False):
     """``(model, processor, model_id)`` from a folder, a hub id in the local cache, or (if allowed) the hub."""
+    with quiet_loading():
+        return _load_vitpose(model, allow_download)
+
+
+def _load_vitpose(model, allow_download: bool):
     from transformers import VitPoseForPoseEstimation
     from transformers.models.vitpose import VitPoseImageProcessorPil
 

@@ -323,8 +323,8 @@ def reconstruct_video(path: str | os.PathLike, out: str | os.PathLike | None = N
     world = to_world(joints_cam, kps, scores, tr.width, tr.height, focal_factor=focal_factor, trajectory=trajectory)
     people = tr.people()
     meta = {
-        "source": "video", "importer": "imu2safety.core.reconstruct", "video": str(path),
-        "video_sha256": tr.meta.get("video_sha256"), "fps_exact": f"{fps.numerator}/{fps.denominator}",
+        "source": "video", "importer": "imu2safety.core.reconstruct", "video": str(path.resolve()),
+        "video_sha256": tr.meta.get("video_sha256"), "fps_exact": str(fps),
         "vfr_resampled": bool(tr.vfr), "frame_size": [tr.width, tr.height],
         "person": tid, "people": people, "pose_model": tr.meta.get("pose_model"),
         "detector": tr.meta.get("detector"), "detector_every": tr.meta.get("detector_every"),
