@@ -353,11 +353,13 @@ SEG_DTYPE = np.dtype([("start_s", "f8"), ("end_s", "f8"), ("start_frame", "i8"),
 def simulate_clip(folder: Path, clip, device, cfg: ExportConfig, rate: float):
     """The trimmed motion of a clip and its ``cfg.variants`` simulated signals (thread-safe: no database)."""
     from .motion import load_motion
+    from .project import check_motion_hash
     from .simulate import SimConfig, simulate
 
     path = Path(folder) / clip.motion_path
     if not path.is_file():
         raise InputError(path, f"motion of clip '{clip.id}' is missing from the project cache")
+    check_motion_hash(path, clip.motion_sha256, clip.id)
     m = load_motion(path)
     m.meta = dict(m.meta, path=str(path), clip=clip.id)
     motion = m.slice(clip.trim_in, clip.trim_out)

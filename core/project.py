@@ -308,6 +308,7 @@ class Project:
         path = self.motion_file(clip_id)
         if not path.is_file():
             raise InputError(path, f"motion of clip '{clip_id}' is missing from the project cache")
+        check_motion_hash(path, c.motion_sha256, clip_id)
         m = load_motion(path)
         m.meta = dict(m.meta, path=str(path), clip=clip_id)
         return m.slice(c.trim_in, c.trim_out) if trimmed else m
@@ -522,10 +523,14 @@ class Project:
             raise InputError(None, f"confidence must be in [0, 1], got {c!r}")
 
     def _unique_clip_id(self, base: str) -> str:
-        if self._row("clips", base) is None:
+        """An id no clip has, and whose cache file does not exist (an undone clip may come back)."""
+        def taken(cid):
+            return (self._row("clips", cid) is not None
+                    or (self.folder / CACHE_DIR / "motion" / f"{cid}.npz").exists())
+        if not taken(base):
             return base
         k = 2
-        while self._row("clips", f"{base}-{k}") is not None:
+        while taken(f"{base}-{k}"):
             k += 1
         return f"{base}-{k}"
 
@@ -565,6 +570,13 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def check_motion_hash(path: Path, sha256: Optional[str], clip_id: str) -> None:
+    """InputError when a clip's cached motion is not the file that was added."""
+    if sha256 and _sha256(path) != sha256:
+        raise InputError(path, f"motion of clip '{clip_id}' changed since it was added (sha256 differs); "
+                         "re-add the clip")
 
 
 def _slug(stem: str) -> str:

@@ -339,3 +339,21 @@ def test_project_uses_wal_and_foreign_keys(proj):
     p, _ = proj
     assert p.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert p.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_cached_motion_is_checked_and_never_reused_for_another_clip(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = motion_file(tmp_path / "a", "walk", seconds=2.0)
+    b = motion_file(tmp_path / "b", "walk", seconds=3.0)
+    with Project.create(tmp_path / "p") as p:
+        first = p.add_clip(a)
+        p.execute(C.DeleteClip(first.id))
+        second = p.add_clip(b)                      # same stem: must not overwrite the deleted clip's copy
+        assert second.id != first.id
+        p.undo()
+        p.undo()                                    # the first clip comes back with its own motion
+        assert p.load_motion(first.id).n_frames == first.n_frames
+        (p.folder / first.motion_path).write_bytes(b.read_bytes())     # tampered cache
+        with pytest.raises(InputError, match="changed since it was added"):
+            p.load_motion(first.id)
