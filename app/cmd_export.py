@@ -44,4 +44,7 @@ def run(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     per = ", ".join(f"{k} {v} ({len(s.clips_per_split[k])} clips)" for k, v in s.windows_per_split.items())
     print(f"{s.path}: {s.n_clips} clips, {s.n_windows} windows ({per}), {s.bytes / 1e6:.1f} MB in {s.seconds:.1f} s")
+    if s.windows_per_class:
+        print("windows per behaviour: " + ", ".join(f"{k} {v}" for k, v in sorted(s.windows_per_class.items(),
+                                                                                  key=lambda kv: -kv[1])))
     return 0

@@ -95,6 +95,17 @@ class DatasetFile:
                 "skeleton": dict({k: v[()] for k, v in g["skeleton"].items()}, **_attrs(g["skeleton"])),
                 "segments": g["labels"]["segments"][()]}
 
+    def segments(self, clip_id: str) -> List[Dict[str, Any]]:
+        """A clip's labelled segments as dicts (strings decoded, flags split out)."""
+        out = []
+        for r in self.clip(clip_id)["segments"]:
+            d = {k: (r[k].decode() if isinstance(r[k], bytes) else r[k].item()) for k in r.dtype.names}
+            d["occluded"], d["partly_out_of_frame"] = bool(d["flags"] & 1), bool(d["flags"] & 2)
+            d["phase"] = d["phase"] or None
+            d["severity"] = None if d["severity"] < 0 else d["severity"]
+            out.append(d)
+        return out
+
     def close(self) -> None:
         self.h5.close()
 

@@ -118,6 +118,7 @@ class ExportSummary:
     n_windows: int
     windows_per_split: Dict[str, int]
     clips_per_split: Dict[str, List[str]]
+    windows_per_class: Dict[str, int]
     seconds: float
     bytes: int
     warnings: List[str] = field(default_factory=list)
@@ -220,6 +221,9 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
                                                               dtype=h5py.string_dtype()))
                     counts = {s: int(win.count_split[s]) for s in SPLITS}
                     n_windows = win.n
+                    y = win.cols["y"][()]
+                    per_class = {(tax.behaviour_of_code(int(k)) if k >= 0 else "unlabelled"): int((y == k).sum())
+                                 for k in np.unique(y)}
         except (OSError, InputError) as exc:
             os_exc = exc if isinstance(exc, OSError) else exc.__cause__
             if not isinstance(os_exc, OSError):
@@ -235,6 +239,7 @@ def export_dataset(project, out, config: Optional[ExportConfig] = None, progress
         report(progress, 1.0, "done")
         return ExportSummary(path=out, n_clips=len(clips), n_windows=n_windows, windows_per_split=counts,
                              clips_per_split={s: [c for c in clip_ids if split_of[c] == s] for s in SPLITS},
+                             windows_per_class=per_class,
                              seconds=time.perf_counter() - t0, bytes=out.stat().st_size, warnings=warnings)
     finally:
         if own:
@@ -364,7 +369,10 @@ def simulate_clip(folder: Path, clip, device, cfg: ExportConfig, rate: float):
     m.meta = dict(m.meta, path=str(path), clip=clip.id)
     motion = m.slice(clip.trim_in, clip.trim_out)
     seeds = [variant_seed(clip.seed, k, cfg.seed) for k in range(int(cfg.variants))]
-    return motion, [simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s)) for s in seeds]
+    try:
+        return motion, [simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s)) for s in seeds]
+    except InputError as exc:
+        raise InputError(exc.where, f"clip '{clip.id}': {exc.problem}") from None
 
 
 def _simulated(folder, clips, devices, cfg: ExportConfig, rate: float, cancel):

@@ -13,7 +13,8 @@ Schema versions (``PRAGMA user_version``), applied in order by :func:`migrate`:
 - v2 (current): exact rational fps (``fps_num``/``fps_den``), clip ``wrist``,
   ``profile`` and ``seed``, video source columns; segments gain ``severity``,
   ``phase``, ``occluded``, ``partly_out_of_frame``; ``profiles`` table; the edit
-  log gains ``merge_key``. The v1 float fps is snapped to a rational with
+  log gains ``merge_key`` and triggers that refuse UPDATE/DELETE on it
+  (append-only). The v1 float fps is snapped to a rational with
   :func:`~imu2safety.core.timebase.rational_fps` (29.97 -> 30000/1001).
 
 Concurrency: one writer. Opening for writing takes an exclusive, non-blocking
@@ -88,14 +89,23 @@ ALTER TABLE segments ADD COLUMN phase TEXT;
 ALTER TABLE segments ADD COLUMN occluded INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE segments ADD COLUMN partly_out_of_frame INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE edit_log ADD COLUMN merge_key TEXT;
+CREATE TRIGGER edit_log_append_only_update BEFORE UPDATE ON edit_log
+    BEGIN SELECT RAISE(ABORT, 'the edit log is append-only'); END;
+CREATE TRIGGER edit_log_append_only_delete BEFORE DELETE ON edit_log
+    BEGIN SELECT RAISE(ABORT, 'the edit log is append-only'); END;
 """
 
 
 def _script(db: sqlite3.Connection, sql: str) -> None:
     """Run statements one by one inside the open transaction (executescript would commit it)."""
-    for stmt in sql.split(";"):
-        if stmt.strip():
-            db.execute(stmt)
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            db.execute(buf)
+            buf = ""
+    if buf.strip():
+        db.execute(buf)
 
 
 def _migrate_0_to_1(db: sqlite3.Connection) -> None:

@@ -30,6 +30,10 @@ def test_reader_exposes_taxonomy_units_splits(data):
         assert c["skeleton"]["skeleton"] == "h36m17" and len(c["segments"]) == 2
         with pytest.raises(InputError, match="no clip"):
             ds.clip("nope")
+        walk, fall = ds.segments(ds.clip_ids[0])
+        assert walk["behaviour"] == "walking" and walk["phase"] is None and walk["severity"] is None
+        assert fall["behaviour"] == "falling" and fall["phase"] == "impact" and fall["severity"] == 2
+        assert fall["occluded"] and not fall["partly_out_of_frame"] and fall["annotator"] == "tester"
 
 
 def test_window_dataset_items_match_the_file(data):

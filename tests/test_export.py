@@ -74,6 +74,8 @@ def test_layout_and_root_attributes(small):
     with Project.open(folder, readonly=True) as p, open_dataset(out) as ds:
         assert ds.attrs["taxonomy"] == p.taxonomy.data                         # the exact taxonomy
         assert s.n_clips == 8 and s.n_windows == ds.windows["X"].shape[0]
+        y = ds.windows["y"][()]
+        assert s.windows_per_class == {"walking": int((y == 7).sum()), "falling": int((y == 0).sum())}
 
 
 def test_clip_signals_match_the_simulator_with_the_clips_settings(small):
@@ -427,7 +429,7 @@ def test_cli_export(tmp_path, capsys):
                "--test", "0.34", "--seed", "2", "--variants", "2", "--quiet"])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "3 clips" in text and "windows" in text
+    assert "3 clips" in text and "windows per behaviour: " in text
     with open_dataset(out) as ds:
         assert ds.window_attrs["window"] == 100 and ds.window_attrs["hop"] == 50
         assert all(len(ds.split_clips(k)) == 1 for k in ("train", "val", "test"))
@@ -450,3 +452,16 @@ def test_a_live_exports_temporary_is_not_removed(with_earlier):
     assert seen == [[True]]
     with open_dataset(out) as ds:
         assert ds.windows["X"].shape[0] > 0
+
+
+def test_a_clip_that_cannot_be_simulated_is_named(tmp_path):
+    from imu2safety.core.motion import Motion, save_motion
+    from project_factory import waving
+    m = waving(seconds=3.0)
+    m.joints[:, 16] = np.nan                     # the right wrist is never seen
+    save_motion(m, tmp_path / "blind.npz")
+    with Project.create(tmp_path / "p") as p:
+        p.add_clip(tmp_path / "blind.npz", subject="S1", wrist="right")
+    with pytest.raises(InputError, match="clip 'blind': the right arm is never observed"):
+        export_dataset(tmp_path / "p", tmp_path / "d.h5", ExportConfig(val=0, test=0))
+    assert not (tmp_path / "d.h5").exists()

@@ -357,3 +357,13 @@ def test_cached_motion_is_checked_and_never_reused_for_another_clip(tmp_path):
         (p.folder / first.motion_path).write_bytes(b.read_bytes())     # tampered cache
         with pytest.raises(InputError, match="changed since it was added"):
             p.load_motion(first.id)
+
+
+def test_edit_log_is_append_only_in_the_database(proj):
+    p, clip = proj
+    p.execute(C.AddSegment(clip.id, 0, 10, "walking", "safe"))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        p.db.execute("DELETE FROM edit_log")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        p.db.execute("UPDATE edit_log SET who='mallory'")
+    assert {e.who for e in p.history()} == {"ann"}
