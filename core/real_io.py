@@ -179,6 +179,8 @@ def resample_uniform(t: np.ndarray, x: np.ndarray, rate_hz: Optional[float] = No
     x = np.asarray(x, float)
     dt_med = float(np.median(np.diff(t)))
     rate = float(rate_hz) if rate_hz else 1.0 / dt_med
+    if not rate_hz and abs(rate - round(rate, 6)) < 1e-9 * rate:
+        rate = round(rate, 6)          # 99.99999999999991 from float steps is 100
     gap = float(max_gap_s) if max_gap_s else 3.0 / rate
     t0 = t[0]
     jitter = float(np.max(np.abs(np.diff(t) - 1.0 / rate))) if t.size > 1 else 0.0
