@@ -3,7 +3,9 @@
 Stage A (:func:`track_people`, expensive, cached): for every frame, person
 boxes from the detector (every ``detector.every`` frames) and from the previous
 frame's keypoints (:func:`~.detect.box_from_keypoints`), stable track ids
-(:class:`~.tracking.Tracker`), ViTPose keypoints for every tracked person. The
+(:class:`~.tracking.Tracker`), ViTPose keypoints for every tracked person
+(crops batched across frames when the boxes do not depend on keypoints, e.g.
+a user-given box; one frame at a time when they are propagated). The
 result (:class:`Tracks2D`: per track boxes, keypoints, scores, box source) is
 stored as one ``.npz`` in the cache folder, written atomically, named by the
 SHA-256 of the video's bytes and a hash of the pose model id, the detector and
