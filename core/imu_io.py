@@ -1,7 +1,9 @@
 """Simulated IMU files (HDF5): what ``imu2safety simulate`` writes.
 
 Datasets: ``time`` (N,) s from 0, ``acc`` (N,3) m/s^2, ``gyro`` (N,3) rad/s,
-``acc_clean``/``gyro_clean`` (before device errors), ``valid``, ``interpolated``,
+``acc_clean``/``gyro_clean`` (before device errors), ``gravity`` (N,3) the
+gravity part of ``acc_clean`` in the same frame (subtract it for gravity-free
+acceleration), ``valid``, ``interpolated``,
 ``acc_saturated``, ``gyro_saturated`` (N,) bool.
 Attributes: wrist, rate_hz, seed, device (preset JSON), device_id,
 sensor_frame, units, provenance (JSON), source, generator, version.
@@ -29,7 +31,8 @@ def write_imu_h5(sig: ImuSignal, path: str | os.PathLike, source: Optional[Dict[
     with atomic_path(path, suffix=".h5") as tmp:
         with h5py.File(tmp, "w") as f:
             f.create_dataset("time", data=sig.time)
-            for name in ("acc", "gyro", "acc_clean", "gyro_clean"):
+            names = ("acc", "gyro", "acc_clean", "gyro_clean") + (("gravity",) if sig.gravity is not None else ())
+            for name in names:
                 f.create_dataset(name, data=getattr(sig, name).astype(np.float64), compression="gzip",
                                  compression_opts=4, shuffle=True)
             for name in ("valid", "interpolated", "acc_saturated", "gyro_saturated"):

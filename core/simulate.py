@@ -78,6 +78,7 @@ class ImuSignal:
     device: DevicePreset
     seed: int
     provenance: Dict[str, Any] = field(default_factory=dict)
+    gravity: Optional[np.ndarray] = None   # (N, 3) the gravity part of acc_clean (R^T g up), m/s^2
 
     @property
     def n(self) -> int:
@@ -137,6 +138,7 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     n = len(t_out)
     acc_clean = np.full((n, 3), np.nan)
     gyro_clean = np.full((n, 3), np.nan)
+    gravity = np.full((n, 3), np.nan)
     valid = np.zeros(n, bool)
     min_len = max(6, int(np.ceil(cfg.min_segment_s * fps)))
     segs = [(a, b) for a, b in runs(ok) if b - a >= min_len]
@@ -157,8 +159,8 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         R = orthonormal_frames(s_mid[:, 3:6], s_mid[:, 6:9])
         Rm = orthonormal_frames(s_minus[:, 3:6], s_minus[:, 6:9])
         Rp = orthonormal_frames(s_plus[:, 3:6], s_plus[:, 6:9])
-        world = accel + G * up
-        acc_clean[lo:hi] = np.einsum("nji,nj->ni", R, world)
+        gravity[lo:hi] = np.einsum("nji,j->ni", R, G * up)
+        acc_clean[lo:hi] = np.einsum("nji,nj->ni", R, accel) + gravity[lo:hi]
         # Rm, Rp are orthonormal by construction, so scipy may skip its projection step
         rel = Rotation.from_matrix(np.einsum("nji,njk->nik", Rm, Rp), assume_valid=True)
         gyro_clean[lo:hi] = rel.as_rotvec() / (2 * h)
@@ -181,7 +183,7 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     if cfg.native_axes:
         M = dev.axis_map(cfg.wrist)
         acc, gyro = acc @ M.T, gyro @ M.T
-        acc_clean, gyro_clean = acc_clean @ M.T, gyro_clean @ M.T
+        acc_clean, gyro_clean, gravity = acc_clean @ M.T, gyro_clean @ M.T, gravity @ M.T
         axes = f"device-native ({dev.id}, {cfg.wrist})"
     prov = {
         "config": cfg.to_dict(), "rate_hz": rate, "video_fps": fps, "cutoff_hz": cutoff,
@@ -194,7 +196,7 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     report(progress, 1.0, "done")
     return ImuSignal(time=t_out, acc=acc, gyro=gyro, acc_clean=acc_clean, gyro_clean=gyro_clean, valid=valid,
                      interpolated=interp, acc_saturated=acc_sat, gyro_saturated=gyro_sat, rate_hz=rate,
-                     wrist=cfg.wrist, device=dev, seed=int(cfg.seed), provenance=prov)
+                     wrist=cfg.wrist, device=dev, seed=int(cfg.seed), provenance=prov, gravity=gravity)
 
 
 def provenance_json(sig: ImuSignal) -> str:

@@ -75,6 +75,9 @@ def test_uniform_forearm_rotation_centripetal_and_rate(wrist, sign):
     np.testing.assert_allclose(s.acc[k, 2], 0, atol=0.01)
     np.testing.assert_allclose(np.linalg.norm(s.gyro[k], axis=1), omega, rtol=1e-3)
     np.testing.assert_allclose(s.gyro[k, 1], sign * omega, rtol=1e-3)
+    # the gravity part alone, and what is left is the centripetal acceleration
+    np.testing.assert_allclose(np.linalg.norm(s.gravity, axis=1), G, rtol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(s.acc_clean - s.gravity, axis=1)[k], omega ** 2 * r, rtol=0.01)
 
 
 @pytest.mark.parametrize("wrist", SIDES)
