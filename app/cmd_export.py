@@ -27,8 +27,8 @@ def register(sub) -> None:
                    help="a window's label must cover at least this fraction of it (default 0.5)")
     p.add_argument("--keep-unlabelled", action="store_true", help="keep windows without a label (y = -1)")
     p.add_argument("--compression", choices=("gzip", "lzf", "none"), default="gzip")
-    p.add_argument("--workers", type=int, default=None,
-                   help="simulation threads (default: up to 4 by CPU count; the output does not depend on it)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="threads simulating clips ahead of the writer (default 1; the output does not depend on it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

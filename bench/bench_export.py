@@ -29,7 +29,7 @@ import json, resource, sys, time
 from imu2safety.core.export import ExportConfig, export_dataset
 import h5py, numpy, scipy.signal
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-cfg = ExportConfig(compression=sys.argv[3], variants=int(sys.argv[4]), workers=int(sys.argv[5]) or None)
+cfg = ExportConfig(compression=sys.argv[3], variants=int(sys.argv[4]), workers=int(sys.argv[5]) or 1)
 t = time.perf_counter()
 s = export_dataset(sys.argv[1], sys.argv[2], cfg)
 dt = time.perf_counter() - t
@@ -88,7 +88,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--variants", type=int, default=1)
     ap.add_argument("--compression", default="gzip", choices=("gzip", "lzf", "none"))
-    ap.add_argument("--workers", type=int, default=0, help="simulation threads (0: the export's default)")
+    ap.add_argument("--workers", type=int, default=0, help="simulation threads (0: the export's default, 1)")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

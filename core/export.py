@@ -82,7 +82,7 @@ class ExportConfig:
     min_fraction: float = 0.5
     keep_unlabelled: bool = False
     compression: str = "gzip"         # gzip | lzf | none
-    workers: Optional[int] = None     # simulation threads (None: up to 4, by CPU count); output is the same
+    workers: int = 1                  # simulation threads ahead of the writer; the output does not depend on it
 
     def check(self) -> None:
         def bad(msg):
@@ -377,7 +377,7 @@ def simulate_clip(folder: Path, clip, device, cfg: ExportConfig, rate: float):
 
 def _simulated(folder, clips, devices, cfg: ExportConfig, rate: float, cancel):
     """Yield (clip, motion, signals) in order, simulating up to ``workers`` clips ahead in threads."""
-    workers = int(cfg.workers or min(4, os.cpu_count() or 1))
+    workers = int(cfg.workers or 1)
     if workers <= 1:
         for c in clips:
             check(cancel)
