@@ -46,6 +46,29 @@ def register(sub) -> None:
     a.add_argument("csv")
     a.set_defaults(func=run_export)
 
+    a = ps.add_parser("profile", help="create or change a named device/noise profile; assign it to clips",
+                      description="A profile is an editable copy of a device preset, stored in the project. "
+                                  "Example: project profile DIR cheap --from watch-bmi270 --set gyroscope.bits=12 "
+                                  "--clips walk_01 walk_02")
+    a.add_argument("dir")
+    a.add_argument("name", help="profile name")
+    a.add_argument("--from", dest="base", default=None,
+                   help="preset id, preset JSON or another profile to copy (default: the profile itself, "
+                        "or watch-bmi270 for a new one)")
+    a.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="change a field by its dotted path, e.g. accelerometer.range_g=16 (repeatable)")
+    a.add_argument("--clips", nargs="*", default=[], help="clip ids that should use this profile")
+    a.set_defaults(func=run_profile)
+
+    a = ps.add_parser("taxonomy", help="show the project's taxonomy or extend it with a JSON file",
+                      description="Without --extend: print the taxonomy (built-in plus the project's extension) "
+                                  "as JSON. --extend FILE.json replaces the project's extension: "
+                                  '{"behaviours": [{"id": "climbing", "name": "Climbing", "group": '
+                                  '"safety_critical", "colour": "#882255"}], "phases": []}')
+    a.add_argument("dir")
+    a.add_argument("--extend", default=None, help="extension JSON file ('none' removes the extension)")
+    a.set_defaults(func=run_taxonomy)
+
     a = ps.add_parser("info", help="clips, labelled time per behaviour and per subject")
     a.add_argument("dir")
     a.set_defaults(func=run_info)
@@ -127,4 +150,55 @@ def run_info(args) -> int:
         for subj in sorted(per_subject):
             parts = ", ".join(f"{b} {_s(t)}" for b, t in sorted(per_subject[subj].items()))
             print(f"  {subj:<10} {_s(sum(per_subject[subj].values(), Fraction(0))):>8}  {parts}")
+    return 0
+
+
+def run_profile(args) -> int:
+    import json
+
+    from ..core import commands as C
+    from ..core.devices import DEFAULT_PRESET, load_preset
+
+    changes = {}
+    for item in args.set:
+        if "=" not in item:
+            raise InputError(None, f"--set needs FIELD=VALUE, got '{item}'")
+        k, v = item.split("=", 1)
+        try:
+            changes[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            changes[k.strip()] = v
+    with Project.open(args.dir) as p:
+        names = {pr.name for pr in p.profiles()}
+        base = args.base or (args.name if args.name in names else DEFAULT_PRESET)
+        preset = p.profile(base).preset() if base in names else load_preset(base)
+        data = preset.with_changes(changes).data if changes else preset.data
+        cmds = [C.SetProfile(args.name, data, base=base)] + [C.UpdateClip(c, profile=args.name) for c in args.clips]
+        p.execute(C.Batch(cmds, text=f"profile {args.name}"))
+    print(f"profile '{args.name}' (from {base}){' used by ' + ', '.join(args.clips) if args.clips else ''}")
+    return 0
+
+
+def run_taxonomy(args) -> int:
+    import json
+
+    from ..core import commands as C
+
+    if args.extend is None:
+        with Project.open(args.dir, readonly=True) as p:
+            print(json.dumps(p.taxonomy.data, indent=2))
+        return 0
+    ext = None
+    if args.extend.lower() != "none":
+        path = Path(args.extend)
+        if not path.is_file():
+            raise InputError(path, "no such file")
+        try:
+            ext = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"not valid JSON ({exc})") from None
+    with Project.open(args.dir) as p:
+        p.execute(C.SetTaxonomyExtension(ext))
+        added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]
+    print(f"taxonomy extension {'set' if ext else 'removed'}; project behaviours: {', '.join(added) or 'none'}")
     return 0

@@ -72,3 +72,31 @@ def test_add_video_reconstructs_into_the_project(tmp_path, capsys):
     rc = main(["project", "add", str(d), str(video), "--lifter", str(tmp_path / "none.bin"), "--quiet",
                "--pose-model", str(pose)])
     assert rc == 2 and "pretrained_h36m_detectron_coco.bin" in capsys.readouterr().err
+
+
+def test_profile_and_taxonomy_commands(tmp_path, capsys):
+    import json
+    d = tmp_path / "p"
+    assert main(["project", "new", str(d)]) == 0
+    f = motion_file(tmp_path, "w", seconds=2.0)
+    assert main(["project", "add", str(d), str(f)]) == 0
+    assert main(["project", "profile", str(d), "cheap", "--from", "watch-bmi270", "--set", "gyroscope.bits=12",
+                 "--set", "accelerometer.range_g=4", "--clips", "w"]) == 0
+    assert main(["project", "profile", str(d), "cheap", "--set", "gyroscope.range_dps=500"]) == 0  # edit in place
+    with Project.open(d, readonly=True) as p:
+        dev = p.device_for("w")
+        assert dev.data["gyroscope"]["bits"] == 12 and dev.data["accelerometer"]["range_g"] == 4
+        assert dev.data["gyroscope"]["range_dps"] == 500 and p.clip("w").profile == "cheap"
+    assert main(["project", "profile", str(d), "bad", "--set", "gyroscope.bits=-3"]) == 2
+    assert "gyroscope.bits" in capsys.readouterr().err
+    ext = tmp_path / "ext.json"
+    ext.write_text(json.dumps({"behaviours": [{"id": "climbing", "name": "Climbing", "group": "safety_critical",
+                                               "colour": "#882255"}]}))
+    assert main(["project", "taxonomy", str(d), "--extend", str(ext)]) == 0
+    assert "climbing" in capsys.readouterr().out
+    assert main(["project", "taxonomy", str(d)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [b["code"] for b in shown["behaviours"] if b["id"] == "climbing"] == [100]
+    ext.write_text('{"behaviours": [{"id": "walking", "name": "x", "group": "routine", "colour": "#000000"}]}')
+    assert main(["project", "taxonomy", str(d), "--extend", str(ext)]) == 2
+    assert "appears twice" in capsys.readouterr().err
