@@ -421,10 +421,13 @@ class MainWindow(QMainWindow):
 
         self.statusBar().showMessage("Preparing the demo project…")
         QApplication.processEvents()
+        from ..core.demo import MAIN_CLIP
+
         proj = self._guarded(lambda: open_demo_project(reset=reset), "demo")
         if proj is None:
             return False
-        self.set_project(proj)
+        last = self.settings.value(f"last/clip/{Path(proj.folder).resolve()}")
+        self.set_project(proj, None if (last and not reset) else MAIN_CLIP)
         self.statusBar().showMessage("Demo project: a figure walks, loses balance, falls and lies still. "
                                      "Press Space to play, ? for shortcuts.", 20000)
         return True
@@ -536,6 +539,7 @@ class MainWindow(QMainWindow):
             self.clip = self.project.clip(old.id)
             if (old.trim_in, old.trim_out) != (self.clip.trim_in, self.clip.trim_out):
                 self._refresh_trim_views()
+                self.resimulate()
             if (old.wrist, old.seed, old.profile) != (self.clip.wrist, self.clip.seed, self.clip.profile):
                 self.device_panel.set_clip_fields(self.clip.wrist, self.clip.seed)
                 if old.profile != self.clip.profile:
@@ -739,7 +743,10 @@ class MainWindow(QMainWindow):
             self._sim_worker.cancel()
             return
         cfg = SimConfig(wrist=self.clip.wrist, seed=int(self.clip.seed))
-        w = Worker(_timed_simulate, self.motion, self.device, cfg)
+        c = self.clip
+        # the trimmed clip, as the export simulates it; times shifted back onto the source's frames
+        w = Worker(_timed_simulate, self.motion.slice(c.trim_in, c.trim_out), self.device, cfg,
+                   t0=float(c.seconds(c.trim_in)))
         w.signals.finished.connect(self._sim_done)
         w.signals.failed.connect(self._sim_failed)
         w.signals.cancelled.connect(self._sim_ended)
@@ -913,9 +920,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(ev)
 
 
-def _timed_simulate(motion, device, cfg, progress=None, cancel=None):
+def _timed_simulate(motion, device, cfg, t0=0.0, progress=None, cancel=None):
+    """Simulate and time it; sample times are shifted by ``t0`` (the trim-in) onto the source clip."""
+    import dataclasses
     import time
 
-    t0 = time.perf_counter()
+    start = time.perf_counter()
     sig = simulate(motion, device, cfg, progress=progress, cancel=cancel)
-    return sig, (time.perf_counter() - t0) * 1000.0
+    if t0:
+        sig = dataclasses.replace(sig, time=sig.time + t0)
+    return sig, (time.perf_counter() - start) * 1000.0

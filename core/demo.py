@@ -32,7 +32,7 @@ from .devices import G
 from .motion import Motion, load_motion, save_motion
 from .progress import CancelToken, ProgressFn, check, report
 
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 FPS = 30
 DURATION_S = 8.0
 WALK_END_S = 4.0          # balance lost here
@@ -408,7 +408,7 @@ def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
         shutil.rmtree(folder)
     p = Project.create(folder, who="imu2safety-demo", name="IMU2Safety demo")
     try:
-        clip = p.add_clip(files.motion, subject=SUBJECT, clip_id="walk_then_fall", wrist="left", seed=7,
+        clip = p.add_clip(files.motion, subject=SUBJECT, clip_id=MAIN_CLIP, wrist="left", seed=7,
                           notes="Procedural figure: walks 4 s, loses balance, falls forward, lies still.")
         media = folder / "media"
         media.mkdir(exist_ok=True)
@@ -420,6 +420,14 @@ def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
             p.execute(C.AddSegment(clip.id, seg["start_frame"], seg["end_frame"], seg["behaviour"], seg["safety"],
                                    phase=seg["phase"], confidence=1.0,
                                    severity=2 if seg["safety"] == "unsafe" else None))
+        mocap = _mocap_walk(files)
+        if mocap is not None:           # real motion capture: a second subject, walking
+            c2 = p.add_clip(mocap, subject="cmu-16", clip_id=MOCAP_CLIP, wrist="left", seed=11,
+                            notes="CMU Graphics Lab Motion Capture Database, subject 16 trial 15 "
+                                  "(mocap.cs.cmu.edu): a walk, no video.")
+            # the file's first frames blend in from a T-pose (32 m/s joint jumps): trimmed away
+            p.execute(C.SetTrim(c2.id, MOCAP_TRIM_IN, c2.n_frames))
+            p.execute(C.AddSegment(c2.id, MOCAP_TRIM_IN, c2.n_frames, "walking", "safe", confidence=1.0))
         with atomic_path(folder / "demo_version.json", suffix=".json") as tmp:
             tmp.write_text(json.dumps({"demo_version": DEMO_VERSION}))
     except BaseException:
@@ -427,6 +435,32 @@ def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
         raise
     report(progress, 1.0, "demo project ready")
     return p
+
+
+MOCAP_CLIP = "cmu_16_15_walk"
+MOCAP_TRIM_IN = 8
+MAIN_CLIP = "walk_then_fall"
+
+
+def _mocap_walk(files: DemoFiles) -> Optional[Path]:
+    """The shipped CMU walk (BVH) as a motion file beside the demo files; None if it cannot be read."""
+    from importlib import resources
+
+    from .errors import InputError
+
+    out = files.folder / "cmu_16_15_walk.npz"
+    if out.is_file():
+        return out
+    try:
+        from .importers import import_motion
+
+        src = resources.files("imu2safety.resources") / "demo" / "cmu_16_15_walk.bvh"
+        if not src.is_file():
+            return None
+        save_motion(import_motion(str(src)), out)
+    except (ImportError, InputError):
+        return None
+    return out
 
 
 def open_demo_project(folder: Optional[Path] = None, reset: bool = False, progress: ProgressFn | None = None):

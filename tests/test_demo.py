@@ -108,3 +108,42 @@ def test_user_data_dir_respects_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("IMU2SAFETY_DATA")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert demo.user_data_dir() == tmp_path / "imu2safety"
+
+
+def test_demo_project_has_the_fall_clip_with_video_and_the_mocap_walk(tmp_path):
+    from imu2safety.core.devices import G
+    from imu2safety.core.project import Project
+
+    p = demo.open_demo_project(tmp_path / "demo")
+    try:
+        ids = [c.id for c in p.clips()]
+        assert ids == sorted([demo.MAIN_CLIP, demo.MOCAP_CLIP])
+        main = p.clip(demo.MAIN_CLIP)
+        assert main.video_path and (p.folder / main.video_path).is_file()
+        assert len(p.segments(main.id)) == 4
+        walk = p.clip(demo.MOCAP_CLIP)
+        assert walk.subject != main.subject                  # two subjects: the export can split them
+        assert walk.trim_in == demo.MOCAP_TRIM_IN and [s.behaviour for s in p.segments(walk.id)] == ["walking"]
+        # the trimmed mocap walk simulates without the T-pose blend's spikes: a walk stays under 3 g
+        sig = simulate(p.load_motion(walk.id, trimmed=True), "ideal")
+        assert np.nanmax(np.linalg.norm(sig.acc, axis=1)) < 3 * G
+    finally:
+        p.close()
+    # reopened, not rebuilt: an edit survives
+    p = demo.open_demo_project(tmp_path / "demo")
+    try:
+        from imu2safety.core import commands as C
+
+        p.execute(C.UpdateClip(demo.MAIN_CLIP, notes="edited"))
+    finally:
+        p.close()
+    p = demo.open_demo_project(tmp_path / "demo")
+    try:
+        assert p.clip(demo.MAIN_CLIP).notes == "edited"
+    finally:
+        p.close()
+    p = demo.open_demo_project(tmp_path / "demo", reset=True)
+    try:
+        assert p.clip(demo.MAIN_CLIP).notes != "edited"
+    finally:
+        p.close()

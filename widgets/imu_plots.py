@@ -142,7 +142,8 @@ class ImuPlots(QWidget):
                 ln.setVisible(bool(r > 0 and np.isfinite(r)))
                 ln.setValue(sign * r)
         self._fit_y(acc_range, gyro_range)
-        self.acc_plot.setXRange(float(t[0]), float(t[-1]), padding=0.01)
+        end = max(float(t[-1]), self._x_end or 0.0)
+        self.acc_plot.setXRange(0.0, end, padding=0.01)
         self.status.setText(status or f"{dev.id}  {sig.rate_hz:g} Hz  {sig.wrist} wrist  seed {sig.seed}")
         self._update_visibility()
         self._on_playhead("frame", self.playhead)
@@ -158,8 +159,11 @@ class ImuPlots(QWidget):
                 top = max(top, r * 1.1)
             plot.setYRange(-top, top, padding=0)
 
+    _x_end = None
+
     def set_trim(self, t_in: float, t_out: float, t_end: float) -> None:
-        """Shade [0, t_in) and [t_out, t_end]: frames the trim drops."""
+        """Shade [0, t_in) and [t_out, t_end]: frames the trim drops (the plot spans the whole clip)."""
+        self._x_end = t_end
         for pair in self.trim_shades:
             pair[0].setRegion((0.0, t_in))
             pair[0].setVisible(t_in > 0)

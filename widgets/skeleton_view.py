@@ -32,12 +32,42 @@ TRUNK = (0.35, 0.35, 0.35, 1.0)
 AXIS_LEN = 0.2
 
 
-def bone_colours(skel) -> np.ndarray:
+def bones_of(motion: Motion) -> np.ndarray:
+    """(B, 2) joint index pairs: the skeleton's bones, else the importer's ``parents`` (BVH and similar)."""
+    skel = motion.skel
+    if skel.bones:
+        return np.array(skel.bones, dtype=int)
+    parents = motion.meta.get("parents")
+    if parents is not None and len(parents) == skel.n_joints:
+        return np.array([(int(p), i) for i, p in enumerate(parents) if int(p) >= 0], dtype=int).reshape(-1, 2)
+    return np.zeros((0, 2), dtype=int)
+
+
+def display_frame(motion: Motion) -> tuple:
+    """Rotation taking the motion's ``up`` to +z, and the floor height after it (drawing uses z up)."""
+    from scipy.spatial.transform import Rotation
+
+    up = np.asarray(motion.up, float)
+    up = up / np.linalg.norm(up)
+    if np.allclose(up, [0, 0, 1]):
+        R = np.eye(3)
+    elif np.allclose(up, [0, 0, -1]):
+        R = np.diag([1.0, -1.0, -1.0])
+    else:
+        R = Rotation.align_vectors([[0, 0, 1]], [up])[0].as_matrix()
+    z = motion.joints @ R.T
+    floor = float(np.nanpercentile(z[..., 2], 0.5)) if np.isfinite(z).any() else 0.0
+    floor = min(floor, 0.05) if abs(floor) < 0.05 else floor
+    return R, floor
+
+
+def bone_colours(skel, bones) -> np.ndarray:
     """One RGBA per bone end (2 per bone): left/right/trunk by the child joint's name."""
     out = []
-    for a, b in skel.bones:
-        name = skel.joints[b]
-        c = LEFT if name.startswith("l_") else RIGHT if name.startswith("r_") else TRUNK
+    for a, b in bones:
+        name = skel.joints[b].lower()
+        c = LEFT if name.startswith("l") and not name.startswith("lower") else \
+            RIGHT if name.startswith("r") and not name.startswith("root") else TRUNK
         out += [c, c]
     return np.array(out, dtype=np.float32)
 
@@ -45,7 +75,7 @@ def bone_colours(skel) -> np.ndarray:
 class DeviceTrack:
     """Sensor position and axes per frame for one wrist (from the core's sensor-frame model)."""
 
-    def __init__(self, motion: Motion, wrist: str, offset_m: float = -0.03):
+    def __init__(self, motion: Motion, wrist: str, offset_m: float = -0.03, display=None):
         skel = motion.skel
         x, z, _ = forearm_axes(motion.joints, skel, wrist, np.asarray(motion.up, float))
         R = orthonormal_frames(np.nan_to_num(x), np.nan_to_num(z))
@@ -54,6 +84,10 @@ class DeviceTrack:
         self.R = R                              # (T, 3, 3): columns are sensor x, y, z in world
         self.pos = motion.joints[:, skel.arms[wrist][2]] + offset_m * np.nan_to_num(x)
         self.pos[bad] = np.nan
+        if display is not None:                 # into the view's z-up frame
+            Rd, floor = display
+            self.R = np.einsum("ij,njk->nik", Rd, self.R)
+            self.pos = self.pos @ Rd.T - [0.0, 0.0, floor]
 
     def axes_segments(self, frame: int, length: float = AXIS_LEN) -> np.ndarray:
         """(6, 3) line vertices: origin->x, origin->y, origin->z."""
@@ -150,12 +184,16 @@ class SkeletonView(QWidget):
         self.motion = motion
         self.device = None
         if motion is not None:
+            self.display = display_frame(motion)
+            Rd, floor = self.display
+            self.joints = motion.joints @ Rd.T - [0.0, 0.0, floor]
+            self.bones = bones_of(motion)
             try:
-                self.device = DeviceTrack(motion, wrist, offset_m)
+                self.device = DeviceTrack(motion, wrist, offset_m, self.display)
             except Exception:
                 self.device = None
             if self.canvas is not None:
-                self._bones.set_data(color=bone_colours(motion.skel))
+                self._bones.set_data(color=bone_colours(motion.skel, self.bones))
                 path = self.device.pos if self.device is not None else None
                 if path is not None and np.isfinite(path).any():
                     self._path.set_data(pos=np.nan_to_num(path).astype(np.float32))
@@ -172,13 +210,12 @@ class SkeletonView(QWidget):
             return
         frame = min(max(int(frame), 0), self.motion.n_frames - 1)
         self.frame = frame
-        j = self.motion.joints[frame]
+        j = self.joints[frame]
         self.info.setText(("" if self.is_3d else "2D fallback  ") + f"frame {frame}")
         if self.canvas is None:
             self.fallback.update()
             return
-        bones = np.array(self.motion.skel.bones)
-        seg = np.nan_to_num(j[bones.reshape(-1)]).astype(np.float32)
+        seg = np.nan_to_num(j[self.bones.reshape(-1)]).astype(np.float32)
         self._bones.set_data(pos=seg)
         ok = np.isfinite(j).all(1)
         self._joints.set_data(j[ok].astype(np.float32), size=7, face_color="white", edge_color="#333")
@@ -187,8 +224,9 @@ class SkeletonView(QWidget):
             self._axes.set_data(pos=self.device.axes_segments(frame).astype(np.float32))
         else:
             self._axes.visible = False
-        if self.follow.isChecked() and np.isfinite(j[0]).all():
-            self._view.camera.center = (float(j[0, 0]), float(j[0, 1]), 0.7)
+        if self.follow.isChecked() and np.isfinite(j).any():
+            c = np.nanmean(j, axis=0)
+            self._view.camera.center = (float(c[0]), float(c[1]), 0.7)
         self.canvas.update()
 
     def render_image(self) -> Optional[np.ndarray]:
@@ -219,7 +257,7 @@ class _SideView(QWidget):
             p.end()
             return
         p.setRenderHint(QPainter.Antialiasing, True)
-        j = m.joints[self.owner.frame]
+        j = self.owner.joints[self.owner.frame]
         centre_x = float(np.nanmean(j[:, 0])) if self.owner.follow.isChecked() else 0.0
         s = min(self.width() / 3.0, self.height() / 2.4)
         ground = self.height() - 20
@@ -229,11 +267,11 @@ class _SideView(QWidget):
 
         p.setPen(QPen(QColor(170, 175, 180), 1))
         p.drawLine(0, ground, self.width(), ground)
-        for a, b in m.skel.bones:
+        cols = bone_colours(m.skel, self.owner.bones)
+        for k, (a, b) in enumerate(self.owner.bones):
             if not (np.isfinite(j[a]).all() and np.isfinite(j[b]).all()):
                 continue
-            name = m.skel.joints[b]
-            c = LEFT if name.startswith("l_") else RIGHT if name.startswith("r_") else TRUNK
+            c = tuple(float(v) for v in cols[2 * k])
             p.setPen(QPen(QColor.fromRgbF(*c), 4, Qt.SolidLine, Qt.RoundCap))
             p.drawLine(pt(j[a]), pt(j[b]))
         d = self.owner.device
