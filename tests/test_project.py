@@ -269,7 +269,8 @@ KILL_EDITOR = textwrap.dedent("""
 """)
 
 
-def test_kill_9_during_edits_loses_at_most_the_edit_in_flight(proj):
+@pytest.mark.parametrize("kill_after", [1, 17, 40])
+def test_kill_9_during_edits_loses_at_most_the_edit_in_flight(proj, kill_after):
     p, clip = proj
     folder = p.folder
     p.close()
@@ -277,7 +278,7 @@ def test_kill_9_during_edits_loses_at_most_the_edit_in_flight(proj):
     last = 0
     for line in proc.stdout:
         last = int(line)
-        if last >= 40:
+        if last >= kill_after:
             break
     proc.send_signal(signal.SIGKILL)
     rest = proc.stdout.read()
@@ -367,3 +368,29 @@ def test_edit_log_is_append_only_in_the_database(proj):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         p.db.execute("UPDATE edit_log SET who='mallory'")
     assert {e.who for e in p.history()} == {"ann"}
+
+
+def test_a_failed_migration_changes_nothing(tmp_path, monkeypatch):
+    from imu2safety.core import project_store
+    folder = tmp_path / "old"
+    folder.mkdir()
+    db = connect(folder, create=True)
+    migrate(db, target=1)
+    db.execute("INSERT INTO clips (id, subject, fps, n_frames, trim_in, trim_out, added_utc) "
+               "VALUES ('c1', 'S1', 25.0, 100, 0, 100, 't')")
+    db.close()
+    real = project_store.MIGRATIONS[1]
+
+    def half_done(db):
+        project_store._script(db, "ALTER TABLE clips ADD COLUMN fps_num INTEGER NOT NULL DEFAULT 0")
+        raise RuntimeError("power cut")
+    monkeypatch.setitem(project_store.MIGRATIONS, 1, half_done)
+    with pytest.raises(RuntimeError, match="power cut"):
+        Project.open(folder)
+    db = connect(folder, readonly=True)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "fps_num" not in [r[1] for r in db.execute("PRAGMA table_info(clips)")]
+    db.close()
+    monkeypatch.setitem(project_store.MIGRATIONS, 1, real)
+    with Project.open(folder) as p:                       # the lock was released; the migration now runs
+        assert p.clip("c1").fps == 25
