@@ -19,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("project", nargs="?", help="project folder (default: the last one, or the demo on first run)")
     p.add_argument("--clip", help="clip id to show first")
     p.add_argument("--screenshot", metavar="PNG", help=argparse_hidden())
+    p.add_argument("--frame", type=int, default=None, help=argparse_hidden())
     p.set_defaults(func=run)
     d = sub.add_parser("demo", help="open the demo project in the workbench",
                        description="Open the demo project: a figure walks, falls and lies still, with video, "
@@ -26,6 +27,7 @@ def register(sub) -> None:
                                    "$IMU2SAFETY_DATA (default ~/.local/share/imu2safety).")
     d.add_argument("--reset", action="store_true", help="regenerate the demo project (drops edits made to it)")
     d.add_argument("--screenshot", metavar="PNG", help=argparse_hidden())
+    d.add_argument("--frame", type=int, default=None, help=argparse_hidden())
     d.set_defaults(func=run_demo)
 
 
@@ -45,9 +47,20 @@ def _app():
     return app
 
 
-def _screenshot_then_quit(win, path: str, app) -> None:
-    """Grab the window once the first simulation has drawn, save it, and quit (docs and CI)."""
+def _screenshot_then_quit(win, path: str, app, frame=None) -> None:
+    """Grab the window once the first simulation has drawn, save it, and quit (docs and CI).
+
+    With ``frame``: go there first and select the segment under it (the README's screenshot:
+    ``imu2safety demo --reset --screenshot docs/screenshot.png --frame 137`` under Xvfb)."""
     from PySide6.QtCore import QTimer
+
+    def go():
+        if frame is not None:
+            win.playhead.seek(frame)
+            hit = [s for s in win.timeline.segments if s.start_frame <= frame < s.end_frame]
+            if hit:
+                win.select_segment(hit[0].id)
+        QTimer.singleShot(700, shoot)
 
     def shoot(tries=[0]):
         tries[0] += 1
@@ -58,13 +71,14 @@ def _screenshot_then_quit(win, path: str, app) -> None:
         win.grab().save(path)
         print(path)
         win.close()
-    QTimer.singleShot(800, shoot)
+    QTimer.singleShot(800, go)
 
 
 def _show(win, args, app) -> int:
     win.show()
     if getattr(args, "screenshot", None):
-        _screenshot_then_quit(win, args.screenshot, app)
+        win.resize(1600, 1000)
+        _screenshot_then_quit(win, args.screenshot, app, getattr(args, "frame", None))
     return int(app.exec() or 0)
 
 
