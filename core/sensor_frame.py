@@ -4,34 +4,50 @@ Sensor frame of a wrist device (DESIGN.md section 2):
 x along the forearm toward the hand (distal), z normal to the back of the wrist
 pointing away from the skin (dorsal), y = z x x. Both wrists use this rule.
 
-Forearm roll about x (the pronation a 17-joint skeleton cannot see):
+Forearm roll about x (the pronation a 17-joint skeleton cannot see) is an
+angle about x measured from a neutral reference direction (below):
 
 1. ``hand``: skeletons with hand joints (NTU RGB+D) give the palm plane
-   from wrist, hand and thumb; the back of the hand is its normal.
+   from wrist, hand and thumb; the back of the hand is its normal. When a clip
+   has any usable hand frame, frames without one carry the hand's roll (rule 3)
+   rather than switching to the arm plane, which would make the roll jump.
 2. ``arm-plane``: otherwise the shoulder-elbow-wrist plane. Its lateral normal
-   (pointing away from the body's midline) is the back of the wrist in the
-   neutral "handshake" posture (thumb up, forearm mid-way between pronation
-   and supination); the configured pronation angle then turns it about x
-   (0 deg = neutral, 90 deg = palm down with the forearm pointing forward).
+   (the elbow's hinge axis, pointing away from the body's midline) is the back
+   of the wrist in the neutral "handshake" posture (thumb up, forearm mid-way
+   between pronation and supination); the configured pronation angle then
+   turns it about x (0 deg = neutral, 90 deg = palm down with the forearm
+   pointing forward). The pronation angle is an assumption for the arm plane
+   only: it never turns a roll observed from the hand.
 3. ``carried``: when the arm is nearly straight (elbow angle within 15 deg of
-   straight) the plane is undefined; the roll angle, measured about x from a
-   lateral reference (the line through both shoulders), is carried from the
-   last frame with a good plane (or back-filled from the first one).
-4. ``lateral``: a clip where the plane is never defined uses the lateral
-   reference itself (roll 0). With arms hanging that is the natural posture
-   (back of the wrist facing outward).
+   straight) or the hand plane is degenerate, the roll angle about x, measured
+   from the neutral reference, is carried from the last frame with a good plane
+   (or back-filled from the first one).
+4. ``lateral``: a clip where the plane is never defined uses the neutral
+   reference itself (roll 0).
+
+Neutral reference: the back of the wrist of a straight arm hanging at the side
+faces outward (the shoulder line, made horizontal); for any other forearm
+direction it is that vector turned by the smallest rotation taking "down" to
+the forearm direction (arm raised forward: still outward; raised sideways to
+the shoulder line: up, palms down). This is smooth everywhere except with the
+forearm pointing straight up; within 20 deg of straight up the last reference
+is carried (projected perpendicular to the forearm). Without a shoulder line
+(one-armed skeletons, or both shoulders in one place or vertically above each
+other) the last good one is carried, or a fixed horizontal direction is used.
 
 The counts of frames from each rule go into the output's provenance.
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 from .skeletons import Skeleton
 
 STRAIGHT_ARM_SIN = np.sin(np.deg2rad(15.0))
+DEGENERATE_HAND_SIN = np.sin(np.deg2rad(10.0))
+NEAR_UP = 1.0 - np.cos(np.deg2rad(20.0))        # 1 + cos(angle from down) below this: forearm near straight up
 ROLL_SOURCES = ("hand", "arm-plane", "carried", "lateral")
 
 
@@ -41,15 +57,62 @@ def _unit(v: np.ndarray) -> np.ndarray:
         return v / n
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, b) if b.ndim == 2 else a @ b
+
+
+def _carry_index(good: np.ndarray) -> Optional[np.ndarray]:
+    """Index of the last good frame at or before each frame (the first good one before it); None if none."""
+    if not good.any():
+        return None
+    idx = np.where(good, np.arange(len(good)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    idx[:int(np.argmax(good))] = int(np.argmax(good))
+    return idx
+
+
 def _ffill_bfill(a: np.ndarray, good: np.ndarray) -> np.ndarray:
     """Carry a's last good value forward, and the first good one backward."""
-    if not good.any():
-        return np.zeros_like(a)
-    idx = np.where(good, np.arange(len(a)), 0)
-    np.maximum.accumulate(idx, out=idx)
-    first = int(np.argmax(good))
-    idx[:first] = first
-    return a[idx]
+    idx = _carry_index(good)
+    return np.zeros_like(a) if idx is None else a[idx]
+
+
+def _horizontal(up: np.ndarray) -> np.ndarray:
+    """A fixed unit vector perpendicular to up."""
+    e = np.eye(3)[int(np.argmin(np.abs(up)))]
+    return _unit(np.cross(up, e)[None])[0]
+
+
+def neutral_reference(x: np.ndarray, lat: Optional[np.ndarray], up: np.ndarray) -> np.ndarray:
+    """(T, 3) unit vectors perpendicular to x: the back of the wrist at roll 0 (see the module's docstring).
+
+    x: (T, 3) unit forearm directions (NaN rows allowed); lat: (T, 3) the shoulder line pointing to this
+    arm's side, or None; up: (3,) unit.
+    """
+    T = len(x)
+    up = np.asarray(up, float)
+    if lat is None:
+        l = np.tile(_horizontal(up), (T, 1))
+    else:
+        l = lat - _dot(lat, up)[:, None] * up
+        nl, nlat = np.linalg.norm(l, axis=1), np.linalg.norm(lat, axis=1)
+        with np.errstate(invalid="ignore"):
+            ok_l = np.isfinite(nl) & (nlat > 1e-6) & (nl > 0.25 * nlat)   # >= 14.5 deg from vertical
+        l = _ffill_bfill(l, ok_l) if ok_l.any() else np.tile(_horizontal(up), (T, 1))
+        l = _unit(l)
+    d = -up
+    c = 1.0 + _dot(x, d)                       # 0 with the forearm straight up
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = c > NEAR_UP
+        # smallest rotation taking d to x, applied to l (l is perpendicular to d):
+        # R l = l + 2 (d.l) x - ((d + x).l) / (1 + d.x) (d + x)
+        e1 = l - (_dot(x, l) / c)[:, None] * (d[None] + x)
+    if not ok.all():
+        near = ~ok & np.isfinite(x).all(axis=1)
+        prev = _ffill_bfill(e1, ok) if ok.any() else l
+        e1[near] = prev[near]
+    e1 = _unit(e1 - _dot(e1, x)[:, None] * x)
+    return e1
 
 
 def forearm_axes(joints: np.ndarray, skel: Skeleton, side: str, up: np.ndarray,
@@ -61,58 +124,60 @@ def forearm_axes(joints: np.ndarray, skel: Skeleton, side: str, up: np.ndarray,
     if side not in skel.arms:
         raise ValueError(f"skeleton '{skel.name}' has no {side} arm")
     s_sign = 1.0 if side == "right" else -1.0
+    up = np.asarray(up, float)
     sh, el, wr = (joints[:, i] for i in skel.arms[side])
     x = _unit(wr - el)
     upper = el - sh
+    T = len(x)
 
-    # lateral reference, perpendicular to x: the shoulder line pointing to this side
+    # neutral reference from the shoulder line pointing to this side (missing shoulders: carried)
     other = "left" if side == "right" else "right"
+    lat = None
     if other in skel.arms:
-        lat = joints[:, skel.arms[side][0]] - joints[:, skel.arms[other][0]]
+        lat = sh - joints[:, skel.arms[other][0]]
         lat_ok = np.isfinite(lat).all(axis=1)
-        lat = _ffill_bfill(lat, lat_ok) if lat_ok.any() else np.tile(np.cross(up, [1.0, 0, 0]), (len(x), 1))
-    else:
-        lat = np.tile(np.asarray(up, float), (len(x), 1))
-    e1 = _unit(lat - np.sum(lat * x, axis=1, keepdims=True) * x)
-    # if the forearm is parallel to the reference, fall back to `up`
-    bad_e1 = ~np.isfinite(e1).all(axis=1) | (np.linalg.norm(lat - np.sum(lat * x, 1, keepdims=True) * x, axis=1) < 1e-6)
-    if bad_e1.any():
-        alt = np.tile(np.asarray(up, float), (len(x), 1))
-        e1_alt = _unit(alt - np.sum(alt * x, axis=1, keepdims=True) * x)
-        e1[bad_e1] = e1_alt[bad_e1]
+        lat = _ffill_bfill(lat, lat_ok) if lat_ok.any() else None
+    e1 = neutral_reference(x, lat, up)
     e2 = np.cross(x, e1)
 
-    # neutral dorsal direction where it is defined
+    # dorsal direction where it is observed
     n = np.full_like(x, np.nan)
-    source = np.full(len(x), 3, dtype=np.int8)       # 3 = lateral
+    source = np.full(T, 3, dtype=np.int8)       # 3 = lateral
+    ok_h = np.zeros(T, bool)
     if side in skel.hands:
         hand, thumb = (joints[:, i] for i in skel.hands[side])
         # palm plane: distal direction (wrist->hand) x thumb direction
-        palm_n = np.cross(hand - wr, thumb - wr) * s_sign
-        ok_h = np.linalg.norm(palm_n, axis=1) > 1e-6
+        a, b = hand - wr, thumb - wr
+        palm_n = np.cross(a, b) * s_sign
+        with np.errstate(invalid="ignore"):
+            ok_h = (np.linalg.norm(palm_n, axis=1)
+                    > DEGENERATE_HAND_SIN * np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+            ok_h &= np.linalg.norm(palm_n - _dot(palm_n, x)[:, None] * x, axis=1) > 0.5 * np.linalg.norm(palm_n, axis=1)
         n[ok_h] = palm_n[ok_h]
+    if ok_h.any():
+        good = ok_h
         source[ok_h] = 0
     else:
-        ok_h = np.zeros(len(x), bool)
-    plane = np.cross(upper, x) * s_sign
-    sin_elbow = np.linalg.norm(plane, axis=1) / np.maximum(np.linalg.norm(upper, axis=1), 1e-12)
-    ok_p = ~ok_h & (sin_elbow > STRAIGHT_ARM_SIN)
-    n[ok_p] = plane[ok_p]
-    source[ok_p] = 1
-    good = ok_h | ok_p
-    n_perp = n - np.sum(n * x, axis=1, keepdims=True) * x
-    psi = np.arctan2(np.sum(n_perp * e2, axis=1), np.sum(n_perp * e1, axis=1))
-    finite = np.isfinite(psi) & good
-    if finite.any():
-        carried = ~finite & np.isfinite(x).all(axis=1)
-        source[carried] = 2
-        psi = _ffill_bfill(psi, finite)
+        plane = np.cross(upper, x) * s_sign
+        with np.errstate(invalid="ignore"):
+            sin_elbow = np.linalg.norm(plane, axis=1) / np.maximum(np.linalg.norm(upper, axis=1), 1e-12)
+            good = sin_elbow > STRAIGHT_ARM_SIN
+        n[good] = plane[good]
+        source[good] = 1
+    psi = np.arctan2(_dot(n, e2), _dot(n, e1))
+    good &= np.isfinite(psi)
+    idx = _carry_index(good)
+    from_hand = np.zeros(T, bool)
+    if idx is not None:
+        source[~good & np.isfinite(x).all(axis=1)] = 2
+        psi = psi[idx]                     # an angle about x, carried as is (no unwrapping needed)
+        from_hand = ok_h[idx]
     else:
-        psi = np.zeros(len(x))
-    # pronation turns the back of the wrist about x: right arm negative, left positive
-    psi = psi - s_sign * np.deg2rad(pronation_deg)
+        psi = np.zeros(T)
+    # pronation (assumed, not observed) turns the back of the wrist about x: right arm negative, left positive
+    psi = psi - np.where(from_hand, 0.0, s_sign * np.deg2rad(pronation_deg))
     z = np.cos(psi)[:, None] * e1 + np.sin(psi)[:, None] * e2
-    invalid = ~np.isfinite(x).all(axis=1) | ~np.isfinite(upper).all(axis=1)
+    invalid = ~np.isfinite(x).all(axis=1) | ~np.isfinite(upper).all(axis=1) | ~np.isfinite(z).all(axis=1)
     x[invalid] = np.nan
     z[invalid] = np.nan
     counts = {name: int(np.sum((source == k) & ~invalid)) for k, name in enumerate(ROLL_SOURCES)}

@@ -91,9 +91,15 @@ def output_times(n_frames: int, fps: float, rate: float) -> np.ndarray:
     return np.arange(n) / rate
 
 
+MIN_FOREARM_M = 0.01     # a shorter forearm (elbow and wrist on one point) is a detector glitch
+
+
 def _frames_observed(motion: Motion, idx, min_conf: float) -> np.ndarray:
+    """Frames with shoulder, elbow and wrist observed (finite, confident, forearm not collapsed)."""
     j = motion.joints[:, list(idx)]
     ok = np.isfinite(j).all(axis=(1, 2))
+    with np.errstate(invalid="ignore"):
+        ok &= np.linalg.norm(j[:, 2] - j[:, 1], axis=1) > MIN_FOREARM_M
     if motion.confidence is not None:
         c = motion.confidence[:, list(idx)]
         ok &= (np.nan_to_num(c, nan=0.0) >= min_conf).all(axis=1)
@@ -118,20 +124,24 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     cutoff = float(min(cfg.cutoff_hz, 0.4 * fps, 0.45 * rate))
     report(progress, 0.0, "preparing joints")
 
-    arm = skel.arms[cfg.wrist]
-    need = list(arm) + [i for i in skel.hands.get(cfg.wrist, ())]
+    arm = list(skel.arms[cfg.wrist])
     observed = _frames_observed(motion, arm, cfg.min_confidence)
     joints = motion.joints.copy()
     joints[~observed] = np.nan
     T = motion.n_frames
-    flat = joints[:, need].reshape(T, -1)
+    # bridge the arm only: hand joints in a bridged gap stay unobserved (the roll is carried there)
+    flat = joints[:, arm].reshape(T, -1)
     max_gap = int(np.floor(cfg.max_gap_s * fps + 1e-9))
     flat, ok, interp_frames = fill_short_gaps(flat, observed, max_gap)
-    joints[:, need] = flat.reshape(T, len(need), 3)
+    joints[:, arm] = flat.reshape(T, len(arm), 3)
 
     x_axis, z_axis, roll_counts = forearm_axes(joints, skel, cfg.wrist, up, cfg.pronation_deg)
     wrist = joints[:, arm[2]]
     pos = wrist + offset * x_axis
+    # never differentiate through a frame whose sensor pose is undefined (a bridge that collapsed the forearm)
+    defined = np.isfinite(pos).all(axis=1) & np.isfinite(x_axis).all(axis=1) & np.isfinite(z_axis).all(axis=1)
+    interp_frames &= defined
+    ok &= defined
 
     t_frames = np.arange(T) / fps
     t_out = output_times(T, fps, rate)
@@ -164,8 +174,11 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         # Rm, Rp are orthonormal by construction, so scipy may skip its projection step
         rel = Rotation.from_matrix(np.einsum("nji,njk->nik", Rm, Rp), assume_valid=True)
         gyro_clean[lo:hi] = rel.as_rotvec() / (2 * h)
-        valid[lo:hi] = True
+        valid[lo:hi] = np.isfinite(acc_clean[lo:hi]).all(axis=1) & np.isfinite(gyro_clean[lo:hi]).all(axis=1)
         report(progress, 0.1 + 0.7 * (k + 1) / len(segs), "kinematics")
+    acc_clean[~valid] = np.nan
+    gyro_clean[~valid] = np.nan
+    gravity[~valid] = np.nan
     if not valid.any():
         raise InputError(motion.meta.get("path"),
                          f"the {cfg.wrist} arm is never observed long enough to simulate "

@@ -75,3 +75,57 @@ def turning_body(omega: float, seconds: float = 4.0, fps: float = 30.0, arms: st
     Rz = np.zeros((T, 3, 3))
     Rz[:, 0, 0], Rz[:, 0, 1], Rz[:, 1, 0], Rz[:, 1, 1], Rz[:, 2, 2] = c, -s, s, c, 1
     return Motion(np.einsum("tij,kj->tki", Rz, base), fps, "h36m17")
+
+
+def lateral_raise(theta_max: float, f: float = 0.5, seconds: float = 4.0, fps: float = 30.0):
+    """Straight arms raised sideways in the frontal plane (jumping-jack arms).
+
+    Each arm's angle from hanging is theta(t) = theta_max (1 - cos 2 pi f t) / 2.
+    Returns (motion, theta, theta_dot, theta_ddot) as functions of time."""
+    T = int(round(seconds * fps))
+    w = 2 * np.pi * f
+
+    def th(t):
+        return theta_max * (1 - np.cos(w * t)) / 2
+
+    def thd(t):
+        return theta_max * w * np.sin(w * t) / 2
+
+    def thdd(t):
+        return theta_max * w * w * np.cos(w * t) / 2
+    t = np.arange(T) / fps
+    j = np.tile(standing_pose("down"), (T, 1, 1))
+    for sh, el, wr, side in ((11, 12, 13, 1.0), (14, 15, 16, -1.0)):
+        d = np.stack([np.zeros(T), side * np.sin(th(t)), -np.cos(th(t))], 1)
+        j[:, el] = j[:, sh] + L_UPPER * d
+        j[:, wr] = j[:, el] + L_FORE * d
+    return Motion(j, fps, "h36m17"), th, thd, thdd
+
+
+# ntu25 (Kinect v2) joints from the h36m17 standing pose; hands from a roll angle
+NTU_FROM_H36M = {0: 0, 1: 7, 2: 9, 3: 10, 20: 8, 4: 11, 5: 12, 6: 13, 8: 14, 9: 15, 10: 16,
+                 12: 4, 13: 5, 14: 6, 16: 1, 17: 2, 18: 3}
+
+
+def rolling_hands(phi, arms: str = "elbow90", fps: float = 30.0) -> Motion:
+    """ntu25 motion: the h36m17 pose with hands; phi (T,) is each forearm's pronation
+    (0 = thumb up, +90 deg = palm down). The hand points along the forearm."""
+    phi = np.asarray(phi, float)
+    T = len(phi)
+    b = standing_pose(arms)
+    j = np.zeros((T, 25, 3))
+    for k, h in NTU_FROM_H36M.items():
+        j[:, k] = b[h]
+    j[:, 15] = b[6] + [0.1, 0, 0]
+    j[:, 19] = b[3] + [0.1, 0, 0]
+    for (el, wr, hand, tip, thumb), side in (((5, 6, 7, 21, 22), 1.0), ((9, 10, 11, 23, 24), -1.0)):
+        x = (b[NTU_FROM_H36M[wr]] - b[NTU_FROM_H36M[el]]) / L_FORE
+        assert np.allclose(x, [1, 0, 0]), "the roll helper wants the forearm pointing forward"
+        up = np.array([0.0, 0.0, 1.0])
+        medial = np.array([0.0, -side, 0.0])      # toward the body's midline
+        # thumb up at phi = 0; pronation turns the thumb toward the midline
+        thumb_dir = np.cos(phi)[:, None] * up + np.sin(phi)[:, None] * medial
+        j[:, hand] = j[:, wr] + 0.08 * x
+        j[:, tip] = j[:, wr] + 0.16 * x
+        j[:, thumb] = j[:, wr] + 0.03 * x + 0.05 * thumb_dir
+    return Motion(j, fps, "ntu25")

@@ -4,7 +4,10 @@ import pytest
 
 from imu2safety.core.devices import G
 from imu2safety.core.simulate import SimConfig, simulate, output_times
-from motion_factory import L_FORE, spinning_forearm, still, translated, turning_body
+from imu2safety.core.motion import Motion
+from imu2safety.core.skeletons import NTU25
+from motion_factory import (L_FORE, L_UPPER, lateral_raise, rolling_hands, spinning_forearm, standing_pose, still,
+                            translated, turning_body)
 
 SIDES = ("left", "right")
 
@@ -172,3 +175,115 @@ def test_result_does_not_depend_on_the_world_frame(wrist):
     b = sim(m2, wrist)
     np.testing.assert_allclose(b.acc, a.acc, atol=1e-9)
     np.testing.assert_allclose(b.gyro, a.gyro, atol=1e-9)
+
+
+def finite_where_valid(s):
+    return (np.isfinite(s.acc[s.valid]).all() and np.isfinite(s.gyro[s.valid]).all()
+            and np.isfinite(s.acc_clean[s.valid]).all() and np.isfinite(s.gyro_clean[s.valid]).all())
+
+
+@pytest.mark.parametrize("wrist,sign", [("left", -1.0), ("right", 1.0)])
+def test_hand_plane_roll_at_a_known_rate(wrist, sign):
+    # ntu25: forearm forward and still, the hand pronates at omega from 60 deg supinated to 120 deg
+    fps, T, omega = 30.0, 120, 1.5
+    phi0 = np.deg2rad(-60.0)
+    m = rolling_hands(phi0 + omega * np.arange(T) / fps, fps=fps)
+    s = sim(m, wrist)
+    assert s.provenance["roll_source_frames"]["hand"] == T
+    k = interior(s)
+    phi = phi0 + omega * s.time[k]
+    # pronation turns the right forearm negatively about its distal x axis, the left positively
+    np.testing.assert_allclose(s.gyro[k], np.tile([-sign * omega, 0, 0], (k.sum(), 1)), atol=1e-3)
+    # the device sits on the roll axis: gravity only, z (back of the wrist) up at phi = 90 deg
+    want = G * np.stack([0 * phi, sign * np.cos(phi), np.sin(phi)], 1)
+    np.testing.assert_allclose(s.acc[k], want, atol=1e-3)
+    # an observed hand roll is not turned further by the assumed pronation
+    s90 = sim(m, wrist, pronation_deg=90)
+    np.testing.assert_allclose(s90.acc, s.acc, atol=1e-12)
+
+
+@pytest.mark.parametrize("wrist", SIDES)
+def test_missing_hand_carries_the_hand_roll_and_short_arm_gap_is_bridged(wrist):
+    T = 120
+    m = rolling_hands(np.full(T, np.pi / 2))              # palm down: the arm plane would say thumb up
+    hand, thumb = NTU25.hands[wrist]
+    m.joints[30:80, hand] = np.nan                        # hand lost for 50 frames
+    m.joints[50:53, NTU25.arms[wrist][2]] = np.nan        # and the wrist for 3 of them
+    s = sim(m, wrist)
+    assert s.valid.all() and finite_where_valid(s)
+    assert s.interpolated.any() and s.provenance["frames_bridged"] == 3
+    np.testing.assert_allclose(s.acc, np.tile([0, 0, G], (s.n, 1)), atol=1e-6)
+    assert s.provenance["roll_source_frames"] == {"hand": 70, "arm-plane": 0, "carried": 50, "lateral": 0}
+
+
+@pytest.mark.parametrize("wrist", SIDES)
+def test_straight_arms_raised_sideways_past_the_shoulder_line(wrist):
+    # jumping-jack arms: the straight arm turns about the forward axis through the shoulder,
+    # from hanging to 20 deg above the shoulder line and back (no arm plane: neutral roll)
+    m, th, thd, thdd = lateral_raise(np.deg2rad(110.0))
+    s = sim(m, wrist)
+    assert s.provenance["roll_source_frames"]["lateral"] == m.n_frames
+    k = interior(s)
+    t = s.time[k]
+    r = L_UPPER + L_FORE - 0.03
+    # neutral roll follows the arm: back of the wrist lateral when hanging, up at the shoulder line;
+    # the rotation axis (forward) is -y on both wrists
+    np.testing.assert_allclose(s.gyro[k], np.stack([0 * t, -thd(t), 0 * t], 1), atol=0.02)
+    want = np.stack([-r * thd(t) ** 2 - G * np.cos(th(t)), 0 * t, r * thdd(t) + G * np.sin(th(t))], 1)
+    np.testing.assert_allclose(s.acc[k], want, atol=0.05)
+
+
+@pytest.mark.parametrize("wrist", SIDES)
+def test_t_pose_with_jitter_keeps_a_calm_gyro(wrist):
+    # arms straight out along the shoulder line, 1 mm keypoint jitter
+    m, th, _, _ = lateral_raise(np.pi / 2, f=0.0)
+    m.joints[:] = m.joints[0]
+    b = m.joints[0].copy()
+    for sh, el, wr, side in ((11, 12, 13, 1.0), (14, 15, 16, -1.0)):
+        b[el] = b[sh] + [0, side * L_UPPER, 0]
+        b[wr] = b[el] + [0, side * L_FORE, 0]
+    m.joints = np.tile(b, (90, 1, 1)) + np.random.default_rng(0).normal(0, 1e-3, (90, 17, 3))
+    s = sim(m, wrist)
+    assert np.abs(s.gyro).max() < 1.0
+    # palms down: the back of the wrist (z) faces up
+    np.testing.assert_allclose(s.acc[interior(s)].mean(0), [0, 0, G], atol=0.3)
+
+
+def test_degenerate_geometry_is_unobserved_never_non_finite():
+    # a forearm collapsed to a point for two frames (a detector glitch): unobserved, bridged
+    m = still("elbow90", 3)
+    m.joints[40:42, 13] = m.joints[40:42, 12]
+    s = sim(m)
+    assert s.valid.all() and finite_where_valid(s) and s.interpolated.any()
+    np.testing.assert_allclose(s.acc, np.tile([0, -G, 0], (s.n, 1)), atol=1e-6)
+    # both shoulders at one point (no shoulder line), arm hanging straight
+    m = still("down", 3)
+    m.joints[:, 14] = m.joints[:, 11]
+    s = sim(m)
+    assert s.valid.all() and finite_where_valid(s)
+    np.testing.assert_allclose(s.acc, np.tile([-G, 0, 0], (s.n, 1)), atol=1e-6)
+    # a skeleton with a single arm, hanging straight
+    one = Motion(np.tile(standing_pose("down")[[11, 12, 13]], (60, 1, 1)), 30.0, "onearm",
+                 joint_names=("l_shoulder", "l_elbow", "l_wrist"))
+    s = sim(one)
+    assert s.valid.all() and finite_where_valid(s)
+    np.testing.assert_allclose(s.acc, np.tile([-G, 0, 0], (s.n, 1)), atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_glitchy_motion_is_finite_wherever_valid(seed):
+    rng = np.random.default_rng(seed)
+    T = 150
+    j = standing_pose(["down", "forward", "elbow90"][seed % 3])[None] + np.cumsum(rng.normal(0, 0.01, (T, 17, 3)), 0)
+    for _ in range(6):                                   # holes of random length in random joints
+        a = rng.integers(0, T - 1)
+        j[a:a + rng.integers(1, 20), rng.integers(11, 17)] = np.nan
+    a = rng.integers(0, T - 2)
+    j[a:a + 2, 13] = j[a:a + 2, 12]                      # collapsed forearm
+    j[rng.integers(0, T), 14] = j[rng.integers(0, T), 11]
+    m = Motion(j, 30.0, "h36m17")
+    for wrist in SIDES:
+        for rate in (20.0, 100.0):
+            s = sim(m, wrist, rate_hz=rate)
+            assert finite_where_valid(s)
+            assert np.isnan(s.acc[~s.valid]).all()
