@@ -3,7 +3,9 @@
 Order, per sensor: misalignment and scale (``T = I + diag(s) + M``), then
 turn-on bias, Gauss-Markov bias instability, bias random walk and white noise
 (for the gyroscope also g-sensitivity times the true specific force), then
-saturation at the range and quantisation to the LSB.
+quantisation to the LSB and saturation at the ends of the two's-complement code
+range (-2^(b-1) .. 2^(b-1)-1 LSB); a sample is flagged saturated when its code
+had to be clipped (without quantisation: when it lies beyond the range).
 
 Each error term draws from its own random stream (spawned from the seed), so
 changing one parameter rescales that term only and leaves the others' draws
@@ -65,13 +67,18 @@ def apply_sensor_errors(clean: np.ndarray, err: SensorErrors, rate: float, seed_
     if specific_force is not None and err.g_sensitivity > 0:
         y += gs * specific_force
     saturated = np.zeros(n, bool)
-    if np.isfinite(err.range):
-        with np.errstate(invalid="ignore"):
-            saturated = (np.abs(y) >= err.range).any(axis=1)
-        y = np.clip(y, -err.range, err.range)
     if err.lsb > 0:
-        # two's-complement output: codes -2^(b-1) .. 2^(b-1)-1
-        y = np.clip(np.round(y / err.lsb), -err.range / err.lsb, err.range / err.lsb - 1) * err.lsb
+        # two's-complement output: codes -2^(b-1) .. 2^(b-1)-1 (+range itself is one LSB above the top code);
+        # saturated = the code had to be clipped, i.e. the output differs from the input by more than rounding
+        lo, hi = -round(err.range / err.lsb), round(err.range / err.lsb) - 1
+        codes = np.round(y / err.lsb)
+        with np.errstate(invalid="ignore"):
+            saturated = ((codes < lo) | (codes > hi)).any(axis=1)
+        y = np.clip(codes, lo, hi) * err.lsb
+    elif np.isfinite(err.range):
+        with np.errstate(invalid="ignore"):
+            saturated = (np.abs(y) > err.range).any(axis=1)
+        y = np.clip(y, -err.range, err.range)
     return y, saturated, Realisation(T, b0, gs)
 
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from imu2safety.core.devices import DEG, G, load_preset
+from imu2safety.core.noise import apply_sensor_errors
 from imu2safety.core.simulate import SimConfig, simulate
 from motion_factory import still, translated
 
@@ -127,11 +128,12 @@ def test_saturation_at_the_range():
     rng = 2 * G
     assert np.nanmax(np.abs(s.acc_clean)) > 1.5 * rng
     assert np.nanmax(s.acc) <= rng and np.nanmin(s.acc) >= -rng
-    over = (np.abs(s.acc_clean) >= rng).any(axis=1)
+    lsb = 2 * rng / 2 ** 16
+    codes = np.round(s.acc_clean / lsb)
+    over = ((codes > 2 ** 15 - 1) | (codes < -2 ** 15)).any(axis=1)     # beyond the two's-complement codes
     assert over.sum() > 20
     np.testing.assert_array_equal(s.acc_saturated, over)
     assert s.provenance["acc_saturated_samples"] == int(over.sum())
-    lsb = 2 * rng / 2 ** 16
     np.testing.assert_allclose(np.abs(s.acc[over, 1]), rng, atol=lsb * 1.01)
 
 
@@ -168,3 +170,16 @@ def test_tuning_one_term_keeps_the_other_draws():
     # sample-to-sample differences isolate the white noise from the slow terms
     np.testing.assert_allclose(np.diff(b.acc - b.acc_clean, axis=0).std(0),
                                2 * np.diff(a.acc - a.acc_clean, axis=0).std(0), rtol=0.05)
+
+
+def test_saturation_flag_marks_exactly_the_clipped_samples():
+    # 8 bits over +/-2 g: codes -128 .. 127, so +range itself is not representable but -range is
+    err = device(accelerometer__range_g=2, accelerometer__bits=8).acc
+    lsb, rng = err.lsb, err.range
+    assert lsb == pytest.approx(4 * G / 256)
+    x = np.array([rng - 0.6 * lsb, rng - 0.4 * lsb, rng - 1.6 * lsb, 1.5 * rng,
+                  -rng, -rng - 0.4 * lsb, -rng - 0.6 * lsb, np.nan])
+    y, sat, _ = apply_sensor_errors(np.stack([x, 0 * x, 0 * x], 1), err, 100.0, np.random.SeedSequence(0))
+    np.testing.assert_array_equal(y[:, 0] / lsb, [127, 127, 126, 127, -128, -128, -128, np.nan])
+    # saturated = the output differs from the input by more than the rounding
+    np.testing.assert_array_equal(sat, [False, True, False, True, False, False, True, False])
