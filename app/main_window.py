@@ -102,6 +102,36 @@ class ProjectUndoCommand(QUndoCommand):
         return isinstance(other, ProjectUndoCommand) and self.cmd.merge_with(other.cmd)
 
 
+class DeviceEditCommand(QUndoCommand):
+    """A device parameter edit (live tuning, not yet a project profile) on the undo stack.
+    Consecutive edits of the same parameters merge (a spin box held down is one step)."""
+
+    ID = 0x1D3F
+
+    def __init__(self, window: "MainWindow", before, after, fields) -> None:
+        super().__init__("edit device " + ", ".join(sorted(fields)))
+        self.window, self.before, self.after, self.fields = window, before, after, frozenset(fields)
+        self._first = True
+
+    def id(self) -> int:
+        return self.ID
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.window._apply_device(self.after)
+
+    def undo(self) -> None:
+        self.window._apply_device(self.before)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, DeviceEditCommand) or other.fields != self.fields:
+            return False
+        self.after = other.after
+        return True
+
+
 class ShortcutSheet(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -164,6 +194,11 @@ class MainWindow(QMainWindow):
         self._size_docks()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
+        self._fill_recent()
+        try:
+            self.playhead.set_speed(float(self.settings.value("prefs/speed", 1.0)))
+        except (TypeError, ValueError):
+            pass
         self._update_title()
 
     # ------------------------------------------------------------------ construction
@@ -543,8 +578,11 @@ class MainWindow(QMainWindow):
             if (old.wrist, old.seed, old.profile) != (self.clip.wrist, self.clip.seed, self.clip.profile):
                 self.device_panel.set_clip_fields(self.clip.wrist, self.clip.seed)
                 if old.profile != self.clip.profile:
+                    from ..core.devices import DEFAULT_PRESET
+
                     self.device = self._guarded(lambda: self.project.device_for(self.clip.id), "device")
                     self.device_panel.set_preset(self.device)
+                    self.device_panel.select(self.clip.profile or DEFAULT_PRESET)
                     self.device_edited = False
                 if old.wrist != self.clip.wrist:
                     self.skeleton_view.set_motion(self.motion, self.clip.wrist)
@@ -711,8 +749,12 @@ class MainWindow(QMainWindow):
             self.execute(C.UpdateClip(self.clip.id, **fields))
 
     def _preset_selected(self, name: str) -> None:
-        if self.clip is not None and name != (self.clip.profile or None):
-            self.execute(C.UpdateClip(self.clip.id, profile=name))
+        if self.clip is None:
+            return
+        if name != (self.clip.profile or None):
+            self.execute(C.UpdateClip(self.clip.id, profile=name))     # the project event reloads the device
+        else:                                                          # same preset again: drop the live edits
+            self._apply_device(self.device_panel.preset, edited=False)
 
     def _save_profile(self, name: str, data: dict) -> None:
         if self.clip is None:
@@ -729,8 +771,18 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ simulation in the background
     def _device_changed(self, preset) -> None:
+        before = self.device
+        self._apply_device(preset, edited=True, panel=False)
+        if before is not None:
+            self.undo_stack.push(DeviceEditCommand(self, before, preset, self.device_panel.last_changes))
+
+    def _apply_device(self, preset, edited: bool = True, panel: bool = True) -> None:
+        """Show and simulate with ``preset`` (live tuning; 'Save as profile…' stores it in the project)."""
         self.device = preset
-        self.device_edited = True
+        self.device_edited = edited and self.clip is not None and \
+            preset.to_json() != self._guarded(lambda: self.project.device_for(self.clip.id), "device").to_json()
+        if panel:
+            self.device_panel.set_preset(preset, base=False)
         self._update_title()
         self.resimulate()
 
@@ -815,6 +867,7 @@ class MainWindow(QMainWindow):
                 self.play_btn.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
         elif event == "speed":
             self.speed_label.setText(f" {ph.speed:.2f}× ")
+            self.settings.setValue("prefs/speed", ph.speed)
         if event in ("frame", "clip"):
             self.time_label.setText(f"frame {ph.frame:5d} / {ph.last_frame}   {float(ph.seconds):7.3f} s")
             if self.open_start is not None:

@@ -8,9 +8,11 @@ and g-sensitivity (units in the labels, as in the preset files). Plus the
 clip's wrist and the random seed of the device errors.
 
 Each edit builds a validated preset with :meth:`DevicePreset.with_changes` and
-emits ``device_changed(preset)`` (edits within 40 ms are coalesced); a bad value
-shows its error under the form and emits nothing. "Save as profile…" emits
-``save_profile(name, data)``; the wrist and seed emit ``clip_changed(fields)``.
+emits ``device_changed(preset)`` (edits within 40 ms are coalesced; the fields
+changed are in ``last_changes``); a bad value shows its error under the form
+and emits nothing. Picking a preset emits ``preset_selected(name)``; "Save as
+profile…" emits ``save_profile(name, data)``; the wrist and seed emit
+``clip_changed(fields)``.
 """
 from __future__ import annotations
 
@@ -110,6 +112,7 @@ class DevicePanel(QWidget):
         self._timer.setInterval(40)
         self._timer.timeout.connect(self._emit_changed)
         self._pending: Dict[str, float] = {}
+        self.last_changes: Dict[str, float] = {}
 
     def _add(self, form: QFormLayout, key: str, label: str, lo, hi, decimals: int, step, integer=False) -> None:
         w = QSpinBox() if integer else QDoubleSpinBox()
@@ -137,6 +140,14 @@ class DevicePanel(QWidget):
             self.picker.addItem(f"profile: {name}", name)
         idx = self.picker.findData(current)
         self.picker.setCurrentIndex(max(idx, 0))
+        self._loading = False
+
+    def select(self, name: str) -> None:
+        """Show ``name`` in the picker without emitting anything."""
+        self._loading = True
+        idx = self.picker.findData(name)
+        if idx >= 0:
+            self.picker.setCurrentIndex(idx)
         self._loading = False
 
     def set_clip_fields(self, wrist: str, seed: int) -> None:
@@ -172,7 +183,6 @@ class DevicePanel(QWidget):
             return
         self.set_preset(preset)
         self.preset_selected.emit(name)
-        self.device_changed.emit(preset)
 
     def _edited(self, key: str, value) -> None:
         if self._loading or self.preset is None:
@@ -189,6 +199,7 @@ class DevicePanel(QWidget):
             return None
         self.error.setText("")
         self.preset = new
+        self.last_changes = dict(changes)
         self.device_changed.emit(new)
         return new
 
