@@ -72,3 +72,23 @@ def test_unknown_field_and_bad_json_and_unknown_id(tmp_path):
         load_preset(bad)
     with pytest.raises(PresetError, match="unknown device preset 'nope'"):
         load_preset("nope")
+
+
+def test_axis_maps_follow_the_documented_conventions():
+    # device = M @ sensor. Sensor: x distal, y = z x x, z dorsal (DESIGN.md section 2).
+    distal, dorsal = np.array([1.0, 0, 0]), np.array([0, 0, 1.0])
+    for pid in preset_ids():
+        p = load_preset(pid)
+        for side in ("left", "right"):
+            m = p.axis_map(side)
+            assert np.isclose(np.linalg.det(m), 1.0), (pid, side)        # right-handed device axes
+            if p.kind in ("watch", "band"):
+                # face up on the back of the wrist: screen normal (device z) is dorsal; 3 o'clock (device x)
+                # points to the hand on the left wrist and to the elbow on the right
+                np.testing.assert_array_equal(m @ dorsal, [0, 0, 1])
+                np.testing.assert_array_equal(m @ distal, [1, 0, 0] if side == "left" else [-1, 0, 0])
+                assert any("Axis map" in s for s in p.data["sources"]), pid
+            elif p.kind == "phone":
+                # Android axes, phone in the hand: top of the screen (y) toward the fingers, screen (z) palmar
+                np.testing.assert_array_equal(m @ distal, [0, 1, 0])
+                np.testing.assert_array_equal(m @ dorsal, [0, 0, -1])
