@@ -39,6 +39,12 @@ def argparse_hidden():
 
 def _app():
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    if (sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+            and not os.environ.get("QT_QPA_PLATFORM")):
+        from ..core.errors import InputError
+
+        raise InputError(None, "no display to open the workbench on (no DISPLAY or WAYLAND_DISPLAY); run it in a "
+                               "desktop session, or under a virtual one: xvfb-run -a imu2safety")
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -396,6 +396,55 @@ def test_cli_has_workbench_and_demo_commands():
     assert a.project == "some/project"
 
 
+def test_cli_first_run_opens_the_demo(qapp, tmp_path, monkeypatch):
+    """``imu2safety`` (= ``workbench``) with no project and no history opens the demo project."""
+    from PySide6.QtGui import QImage
+
+    from imu2safety.app.cli import main
+
+    monkeypatch.setenv("IMU2SAFETY_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("IMU2SAFETY_SETTINGS", str(tmp_path / "s.ini"))
+    png = tmp_path / "first.png"
+    assert main(["workbench", "--screenshot", str(png)]) == 0
+    img = QImage(str(png))
+    assert img.width() >= 1200 and img.height() >= 800
+    assert (tmp_path / "data" / "demo" / "project" / "project.sqlite").is_file()
+
+
+def test_cli_without_a_display_is_one_line(capsys, monkeypatch):
+    from imu2safety.app.cli import main
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["demo"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "xvfb-run" in err[0]
+
+
+def test_export_can_be_cancelled_and_writes_nothing(win, qtbot, tmp_path, monkeypatch):
+    import imu2safety.app.export_dialog as ed
+    from imu2safety.core.progress import check
+
+    def slow_export(project, out, config, progress=None, cancel=None):
+        for i in range(200):
+            progress(i / 200, f"clip {i}")
+            check(cancel)
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+    monkeypatch.setattr(ed, "export_dataset", slow_export)
+    dlg = ed.ExportDialog(win.project, win)
+    qtbot.addWidget(dlg)
+    out = tmp_path / "never.h5"
+    dlg.out.setText(str(out))
+    dlg.start_export()
+    qtbot.waitUntil(lambda: dlg.progress.value() > 0, timeout=5000)
+    assert dlg.cancel_btn.isEnabled() and not dlg.export_btn.isEnabled()
+    QTest.mouseClick(dlg.cancel_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=5000)
+    assert "cancelled" in dlg.status.text() and not out.exists()
+    assert dlg.export_btn.isEnabled()
+
+
 def test_cli_workbench_on_a_missing_project_is_one_line(capsys, tmp_path):
     from imu2safety.app.cli import main
 
