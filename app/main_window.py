@@ -57,9 +57,10 @@ SHORTCUTS = [
     ("Enter", "open a segment here; Enter again closes it with the chosen label"),
     ("1 – 9, 0", "assign that behaviour: closes an open segment, relabels the selected one, "
                  "or picks the label for the next segment"),
-    ("Delete", "delete the selected segment"),
+    ("Delete / Backspace", "delete the selected segment"),
     ("Esc", "cancel the open segment / clear the selection"),
     ("I / O", "trim in / out at the playhead"),
+    ("F", "fit the whole clip in the timeline"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (a drag is one step)"),
     ("Ctrl+E", "export dataset"),
     ("?", "this sheet"),

@@ -191,6 +191,13 @@ def test_labels_panel_edits_the_selected_segment(win):
     assert s.confidence == pytest.approx(0.6) and s.occluded
     win.undo_stack.undo()
     assert not win.project.segment(seg.id).occluded
+    # picking another behaviour relabels it, with that behaviour's default safety level
+    walk = win.timeline.segments[0]
+    win.select_segment(walk.id)
+    panel.select_behaviour("fighting")
+    s = win.project.segment(walk.id)
+    assert (s.behaviour, s.safety) == ("fighting", "unsafe")
+    assert panel.safety.currentData() == "unsafe"
 
 
 def test_noise_parameter_edit_resimulates_in_background_and_changes_the_plot(win, qtbot):

@@ -157,7 +157,10 @@ class LabelsPanel(QWidget):
             phase = self.segment.phase if self.segment.behaviour == b else None
             self._fill_phases(b, phase)
             if b != self.segment.behaviour:
-                fields = {"behaviour": b, "phase": phase}
+                safety = "unsafe" if self.taxonomy.is_critical(b) else "safe"
+                fields = {"behaviour": b, "phase": phase, "safety": safety}
+                if safety == "safe":
+                    fields["severity"] = None
                 self.edit_requested.emit(self.segment.id, fields)
             return
         self._fill_phases(b, None)
