@@ -91,6 +91,7 @@ def output_times(n_frames: int, fps: float, rate: float) -> np.ndarray:
     return np.arange(n) / rate
 
 
+MAX_RATE_HZ = 100_000.0  # fastest MEMS output data rates are ~32 kHz
 MIN_FOREARM_M = 0.01     # a shorter forearm (elbow and wrist on one point) is a detector glitch
 
 
@@ -118,6 +119,11 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     rate = float(cfg.rate_hz or dev.output_rate_hz)
     if not np.isfinite(rate) or rate <= 0:
         raise InputError(None, f"output rate must be positive, got {rate}")
+    if rate > MAX_RATE_HZ:
+        raise InputError(None, f"output rate must be at most {MAX_RATE_HZ:g} Hz (no MEMS IMU outputs faster), "
+                               f"got {rate:g}")
+    if not (np.isfinite(cfg.cutoff_hz) and cfg.cutoff_hz > 0):
+        raise InputError(None, f"low-pass cut-off must be a positive number of Hz, got {cfg.cutoff_hz}")
     fps = float(motion.fps)
     up = np.asarray(motion.up, float)
     offset = dev.offset_m if cfg.offset_m is None else float(cfg.offset_m)

@@ -102,6 +102,11 @@ def test_bad_options(tmp_path, capsys, motion_file):
     assert "unknown device preset 'nope'" in capsys.readouterr().err
     assert run_cli(motion_file, "--out", out, "--rate", -5) == 2
     assert "--rate must be positive" in capsys.readouterr().err
+    for bad in ("0", "-3", "nan", "inf"):
+        assert run_cli(motion_file, "--out", out, f"--cutoff={bad}") == 2
+        assert "cut-off must be a positive" in capsys.readouterr().err
+    assert run_cli(motion_file, "--out", out, "--rate", 1e9) == 2        # would need ~70 GB
+    assert "output rate must be at most" in capsys.readouterr().err
     assert run_cli(motion_file, "--out", tmp_path / "no" / "dir" / "o.h5") == 2
     assert "does not exist" in capsys.readouterr().err
     assert not out.exists()
