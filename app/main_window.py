@@ -45,7 +45,7 @@ from ..widgets.video_view import VideoView
 from .workers import Worker, start
 
 log = logging.getLogger("imu2safety.workbench")
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 MAX_RECENT = 8
 
 SHORTCUTS = [
@@ -212,6 +212,12 @@ class MainWindow(QMainWindow):
         self.labels_panel = LabelsPanel()
         self.device_panel = DevicePanel()
         self.clips_panel = ClipsPanel()
+        try:                                   # the realism panel (issue 6) is optional in a partial build
+            from ..widgets.realism_panel import RealismPanel
+
+            self.realism_panel = RealismPanel()
+        except ImportError:
+            self.realism_panel = None
         self.imu_plots.seek_requested.connect(lambda s: self.playhead.seek(self.playhead.frame_at(s)))
         self.timeline.seek_requested.connect(self.playhead.seek)
         self.timeline.trim_changed.connect(self._trim_dragged)
@@ -360,12 +366,23 @@ class MainWindow(QMainWindow):
         d["labels"] = self._dock("Labels", "dock_labels", self.labels_panel, L)
         d["device"] = self._dock("Device", "dock_device", self.device_panel, L)
         d["timeline"] = self._dock("Timeline", "dock_timeline", self.timeline, B)
+        if self.realism_panel is not None:
+            from PySide6.QtWidgets import QScrollArea
+
+            holder = QScrollArea()             # its plots' minimum width must not widen the window
+            holder.setWidgetResizable(True)
+            holder.setWidget(self.realism_panel)
+            d["realism"] = self._dock("Realism", "dock_realism", holder, L)
+            d["realism"].visibilityChanged.connect(self._realism_visible)
         # columns: [clips / labels] [video | skeleton / imu] [device]; the timeline spans the bottom
         self.splitDockWidget(d["clips"], d["video"], Qt.Horizontal)
         self.splitDockWidget(d["video"], d["device"], Qt.Horizontal)
         self.splitDockWidget(d["clips"], d["labels"], Qt.Vertical)
         self.splitDockWidget(d["video"], d["imu"], Qt.Vertical)
         self.splitDockWidget(d["video"], d["skeleton"], Qt.Horizontal)
+        if "realism" in d:                      # a tab behind the device editor
+            self.tabifyDockWidget(d["device"], d["realism"])
+            d["device"].raise_()
         self._size_docks()
         self.view_menu.addSeparator()
         self._act(self.view_menu, "Reset layout", None, self.reset_layout)
@@ -396,6 +413,7 @@ class MainWindow(QMainWindow):
             d.setFloating(False)
             d.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.docks["device"].raise_()
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -821,6 +839,18 @@ class MainWindow(QMainWindow):
                   f"{sig.wrist} wrist  seed {sig.seed}  · simulated in {ms:.0f} ms"
                   + (f"  · {sat} samples at the device range" if sat else ""))
         self.imu_plots.set_signal(sig, status)
+        self._feed_realism()
+
+    def _realism_visible(self, visible: bool) -> None:
+        if visible:
+            self._feed_realism()
+
+    def _feed_realism(self) -> None:
+        """The realism panel compares the current clip's simulation (only while it is shown)."""
+        d = self.docks.get("realism")
+        if d is None or self.signal is None or d.visibleRegion().isEmpty():
+            return
+        self._guarded(lambda: self.realism_panel.set_simulated_signal(self.signal), "realism")
 
     def _sim_failed(self, message: str) -> None:
         self._sim_worker = None
