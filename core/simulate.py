@@ -122,6 +122,10 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     if rate > MAX_RATE_HZ:
         raise InputError(None, f"output rate must be at most {MAX_RATE_HZ:g} Hz (no MEMS IMU outputs faster), "
                                f"got {rate:g}")
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, (int, np.integer)) or cfg.seed < 0:
+        raise InputError(None, f"seed must be a non-negative integer, got {cfg.seed!r}")
+    if not np.isfinite(cfg.pronation_deg):
+        raise InputError(None, f"pronation must be a finite angle in degrees, got {cfg.pronation_deg}")
     if not (np.isfinite(cfg.cutoff_hz) and cfg.cutoff_hz > 0):
         raise InputError(None, f"low-pass cut-off must be a positive number of Hz, got {cfg.cutoff_hz}")
     fps = float(motion.fps)

@@ -105,6 +105,10 @@ def test_bad_options(tmp_path, capsys, motion_file):
     for bad in ("0", "-3", "nan", "inf"):
         assert run_cli(motion_file, "--out", out, f"--cutoff={bad}") == 2
         assert "cut-off must be a positive" in capsys.readouterr().err
+    assert run_cli(motion_file, "--out", out, "--seed", -1) == 2
+    assert "seed must be a non-negative integer" in capsys.readouterr().err
+    assert run_cli(motion_file, "--out", out, "--pronation", "nan") == 2
+    assert "pronation must be a finite angle" in capsys.readouterr().err
     assert run_cli(motion_file, "--out", out, "--rate", 1e9) == 2        # would need ~70 GB
     assert "output rate must be at most" in capsys.readouterr().err
     assert run_cli(motion_file, "--out", tmp_path / "no" / "dir" / "o.h5") == 2
