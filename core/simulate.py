@@ -130,6 +130,9 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         raise InputError(None, f"low-pass cut-off must be a positive number of Hz, got {cfg.cutoff_hz}")
     fps = float(motion.fps)
     up = np.asarray(motion.up, float)
+    if up.shape != (3,) or not np.isfinite(up).all() or np.linalg.norm(up) < 1e-9:
+        raise InputError(motion.meta.get("path"), f"'up' must be a non-zero 3-vector, got {up.tolist()}")
+    up = up / np.linalg.norm(up)          # a Motion built in code need not have gone through validate_motion
     offset = dev.offset_m if cfg.offset_m is None else float(cfg.offset_m)
     cutoff = float(min(cfg.cutoff_hz, 0.4 * fps, 0.45 * rate))
     report(progress, 0.0, "preparing joints")

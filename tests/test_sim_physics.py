@@ -287,3 +287,23 @@ def test_random_glitchy_motion_is_finite_wherever_valid(seed):
             s = sim(m, wrist, rate_hz=rate)
             assert finite_where_valid(s)
             assert np.isnan(s.acc[~s.valid]).all()
+
+
+@pytest.mark.parametrize("wrist,sign", [("left", -1.0), ("right", 1.0)])
+def test_roll_across_the_arctan2_branch_cut_is_seamless(wrist, sign):
+    # the hand held at 180 deg +/- 0.5 deg (palm up, thumb out): the measured roll jumps between
+    # +pi and -pi every frame; frames without a hand carry it. Nothing may jump.
+    T = 120
+    phi = np.pi + np.deg2rad(0.5) * (-1.0) ** np.arange(T)
+    m = rolling_hands(phi)
+    m.joints[40:60, NTU25.hands[wrist][1]] = np.nan           # thumb lost: roll carried
+    s = sim(m, wrist)
+    assert s.provenance["roll_source_frames"]["carried"] == 20
+    np.testing.assert_allclose(s.acc, np.tile([0, -sign * G, 0], (s.n, 1)), atol=0.02 * G)
+    assert np.abs(s.gyro).max() < 0.5                          # +/-0.5 deg at 15 Hz stays well below this
+
+
+def test_up_vector_need_not_be_unit():
+    m = still("down")
+    m.up = np.array([0.0, 0.0, 2.0])
+    np.testing.assert_allclose(sim(m).acc, np.tile([-G, 0, 0], (sim(m).n, 1)), atol=1e-9)
