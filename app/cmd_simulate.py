@@ -23,7 +23,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the device errors (default 0)")
     p.add_argument("--cutoff", type=float, default=10.0, help="low-pass cut-off in Hz before differentiation")
     p.add_argument("--pronation", type=float, default=0.0,
-                   help="forearm pronation in degrees (0 neutral/thumb up, 90 palm down)")
+                   help="assumed forearm pronation in degrees (0 neutral/thumb up, 90 palm down); "
+                        "not applied where the roll is observed from hand joints")
     p.add_argument("--native-axes", action="store_true", help="write in the device's own axis names")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -215,6 +215,8 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         "config": cfg.to_dict(), "rate_hz": rate, "video_fps": fps, "cutoff_hz": cutoff,
         "band_hz": [0.0, cutoff], "filter": "Butterworth order 4, zero-phase (sosfiltfilt), quadratic edge padding",
         "interpolant": "quintic interpolating spline", "offset_m": offset, "roll_source_frames": roll_counts,
+        "roll_reference": "neutral: the shoulder line turned by the smallest rotation from down to the forearm",
+        "edges": "the first and last ~0.1 s of each segment rest on a quadratic extrapolation of one-sided data",
         "segments": [[int(a), int(b)] for a, b in segs], "frames_bridged": int(interp_frames.sum()),
         "axes": axes, "realisation": realisation, "skeleton": skel.name,
         "acc_saturated_samples": int(acc_sat.sum()), "gyro_saturated_samples": int(gyro_sat.sum()),
