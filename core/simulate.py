@@ -147,6 +147,10 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     max_gap = int(np.floor(cfg.max_gap_s * fps + 1e-9))
     flat, ok, interp_frames = fill_short_gaps(flat, observed, max_gap)
     joints[:, arm] = flat.reshape(T, len(arm), 3)
+    hand = list(skel.hands.get(cfg.wrist, ()))
+    if hand and motion.confidence is not None:          # a low-confidence hand does not set the roll
+        low = (np.nan_to_num(motion.confidence[:, hand], nan=0.0) < cfg.min_confidence).any(axis=1)
+        joints[np.ix_(low, hand)] = np.nan
 
     x_axis, z_axis, roll_counts = forearm_axes(joints, skel, cfg.wrist, up, cfg.pronation_deg)
     wrist = joints[:, arm[2]]

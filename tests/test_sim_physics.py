@@ -216,6 +216,17 @@ def test_missing_hand_carries_the_hand_roll_and_short_arm_gap_is_bridged(wrist):
     assert s.provenance["roll_source_frames"] == {"hand": 70, "arm-plane": 0, "carried": 50, "lateral": 0}
 
 
+def test_low_confidence_hand_does_not_set_the_roll():
+    T = 90
+    phi = np.where(np.arange(T) < 45, np.pi / 2, 0.0)        # palm down, then a (wrong) thumb-up hand
+    m = rolling_hands(phi)
+    m.confidence = np.ones((T, 25))
+    m.confidence[45:, NTU25.hands["left"][0]] = 0.1          # ... that the detector is unsure of
+    s = sim(m, "left")
+    assert s.provenance["roll_source_frames"]["carried"] == 45
+    np.testing.assert_allclose(s.acc, np.tile([0, 0, G], (s.n, 1)), atol=1e-6)
+
+
 @pytest.mark.parametrize("wrist", SIDES)
 def test_straight_arms_raised_sideways_past_the_shoulder_line(wrist):
     # jumping-jack arms: the straight arm turns about the forward axis through the shoulder,
