@@ -380,9 +380,9 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["clips"], d["labels"], Qt.Vertical)
         self.splitDockWidget(d["video"], d["imu"], Qt.Vertical)
         self.splitDockWidget(d["video"], d["skeleton"], Qt.Horizontal)
-        if "realism" in d:                      # a tab behind the device editor
-            self.tabifyDockWidget(d["device"], d["realism"])
-            d["device"].raise_()
+        if "realism" in d:                      # a tab behind the IMU plots (both are signal views)
+            self.tabifyDockWidget(d["imu"], d["realism"])
+            d["imu"].raise_()
         self._size_docks()
         self.view_menu.addSeparator()
         self._act(self.view_menu, "Reset layout", None, self.reset_layout)
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
             d.setFloating(False)
             d.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
-        self.docks["device"].raise_()
+        self.docks["imu"].raise_()
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -82,8 +82,8 @@ class ImuPlots(QWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.getAxis("left").setWidth(56)
             for k, col in enumerate(AXIS_COLOURS):
-                clean = plot.plot(pen=pg.mkPen(col, width=1, style=Qt.DashLine))
-                noisy = plot.plot(pen=pg.mkPen(col, width=1.3))
+                clean = plot.plot(pen=pg.mkPen(col, width=1, style=Qt.DashLine), antialias=False)
+                noisy = plot.plot(pen=pg.mkPen(col, width=1.3), antialias=False)
                 clean.setZValue(2)
                 noisy.setZValue(1)
                 self.curves[(name, k, "clean")] = clean
