@@ -81,6 +81,10 @@ def _screenshot_then_quit(win, path: str, app, frame=None) -> None:
 
 
 def _show(win, args, app) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    win.install_excepthook()
     win.show()
     if getattr(args, "screenshot", None):
         win.resize(1600, 1000)

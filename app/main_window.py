@@ -446,6 +446,23 @@ class MainWindow(QMainWindow):
         self.message_bar.setVisible(True)
         self.statusBar().showMessage(message, 15000)
 
+    def install_excepthook(self) -> None:
+        """Uncaught exceptions (bugs in a slot) go to the log and to the window's banner."""
+        import sys
+
+        previous = sys.excepthook
+
+        def hook(etype, value, tb):
+            if issubclass(etype, KeyboardInterrupt):
+                return previous(etype, value, tb)
+            log.error("uncaught exception", exc_info=(etype, value, tb))
+            try:
+                self.show_error(f"internal error: {etype.__name__}: {value} (your labels are saved; "
+                                "details in the log)")
+            except RuntimeError:      # the window is gone
+                previous(etype, value, tb)
+        sys.excepthook = hook
+
     def clear_error(self) -> None:
         self.banner.setText("")
         self.message_bar.setVisible(False)

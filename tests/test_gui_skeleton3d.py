@@ -84,3 +84,36 @@ def test_device_axes_are_the_simulators_sensor_frame():
         assert np.dot(R[:, 0], fore / np.linalg.norm(fore)) > 0.99      # x along the forearm, toward the hand
         seg = d.axes_segments(f)
         assert np.allclose(seg[0], d.pos[f]) and np.linalg.norm(seg[1] - seg[0]) == pytest.approx(0.2)
+
+
+def test_unobserved_joints_are_not_drawn_as_lines_to_the_origin():
+    from imu2safety.widgets.skeleton_view import bone_vertices, bones_of
+
+    m = demo.demo_motion()
+    bones = bones_of(m)
+    j = m.joints[50].copy()
+    j[13] = np.nan                                        # the left wrist not observed
+    seg = bone_vertices(j, bones).reshape(-1, 2, 3)
+    assert np.isfinite(seg).all()
+    k = [i for i, (a, b) in enumerate(bones) if 13 in (a, b)][0]
+    assert np.allclose(seg[k, 0], seg[k, 1])             # collapsed to a point: invisible
+    assert not np.allclose(seg[k, 0], 0)                  # and not at the origin
+    others = [i for i in range(len(bones)) if i != k]
+    assert np.allclose(seg[others].reshape(-1, 3), j[bones[others].reshape(-1)])
+
+
+def test_views_survive_a_clip_with_unobserved_frames(qtbot):
+    """A reconstructed clip has NaN frames: every panel keeps working on them."""
+    from imu2safety.widgets.skeleton_view import SkeletonView
+
+    m = demo.demo_motion()
+    m.joints[100:110] = np.nan
+    ph = Playhead(m.n_frames, m.fps)
+    v = SkeletonView(ph)
+    qtbot.addWidget(v)
+    v.set_motion(m, "left")
+    v.show()
+    for f in (99, 100, 105, 110):
+        ph.seek(f)
+        v.grab()
+    assert v.frame == 110

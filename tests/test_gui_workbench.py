@@ -318,6 +318,18 @@ def test_a_failing_simulation_is_shown_in_the_window_and_keeps_the_labels(win, q
     assert not win.message_bar.isVisible()
 
 
+def test_a_bug_in_a_slot_is_shown_in_the_window(win, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    win.install_excepthook()
+    try:
+        raise ValueError("boom in a slot")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    assert win.message_bar.isVisible() and "boom in a slot" in win.banner.text()
+
+
 def test_bad_edits_are_refused_with_a_message(win):
     n = win.undo_stack.count()
     from imu2safety.core import commands as C

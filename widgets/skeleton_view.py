@@ -43,6 +43,18 @@ def bones_of(motion: Motion) -> np.ndarray:
     return np.zeros((0, 2), dtype=int)
 
 
+def bone_vertices(j: np.ndarray, bones: np.ndarray) -> np.ndarray:
+    """(2B, 3) line vertices for one frame; a bone with an unobserved (NaN) end collapses to a point
+    at an observed joint, so it is not drawn (never a line to the origin)."""
+    seg = j[bones.reshape(-1)].astype(np.float32)
+    bad = ~np.isfinite(seg).all(axis=1).reshape(-1, 2).all(axis=1)
+    if bad.any():
+        ok = np.isfinite(j).all(axis=1)
+        anchor = j[np.argmax(ok)] if ok.any() else np.zeros(3)
+        seg.reshape(-1, 2, 3)[bad] = anchor.astype(np.float32)
+    return seg if len(seg) else np.zeros((2, 3), np.float32)
+
+
 def display_frame(motion: Motion) -> tuple:
     """Rotation taking the motion's ``up`` to +z, and the floor height after it (drawing uses z up)."""
     from scipy.spatial.transform import Rotation
@@ -215,17 +227,18 @@ class SkeletonView(QWidget):
         if self.canvas is None:
             self.fallback.update()
             return
-        seg = np.nan_to_num(j[self.bones.reshape(-1)]).astype(np.float32)
-        self._bones.set_data(pos=seg)
+        self._bones.set_data(pos=bone_vertices(j, self.bones))
         ok = np.isfinite(j).all(1)
-        self._joints.set_data(j[ok].astype(np.float32), size=7, face_color="white", edge_color="#333")
+        self._joints.visible = bool(ok.any())
+        if ok.any():
+            self._joints.set_data(j[ok].astype(np.float32), size=7, face_color="white", edge_color="#333")
         if self.device is not None and np.isfinite(self.device.R[frame]).all():
             self._axes.visible = True
             self._axes.set_data(pos=self.device.axes_segments(frame).astype(np.float32))
         else:
             self._axes.visible = False
-        if self.follow.isChecked() and np.isfinite(j).any():
-            c = np.nanmean(j, axis=0)
+        if self.follow.isChecked() and np.isfinite(j).all(axis=1).any():
+            c = j[np.isfinite(j).all(axis=1)].mean(axis=0)
             self._view.camera.center = (float(c[0]), float(c[1]), 0.7)
         self.canvas.update()
 
@@ -258,7 +271,12 @@ class _SideView(QWidget):
             return
         p.setRenderHint(QPainter.Antialiasing, True)
         j = self.owner.joints[self.owner.frame]
-        centre_x = float(np.nanmean(j[:, 0])) if self.owner.follow.isChecked() else 0.0
+        seen = np.isfinite(j).all(axis=1)
+        if not seen.any():
+            p.drawText(self.rect(), Qt.AlignCenter, "Not observed in this frame")
+            p.end()
+            return
+        centre_x = float(np.mean(j[seen, 0])) if self.owner.follow.isChecked() else 0.0
         s = min(self.width() / 3.0, self.height() / 2.4)
         ground = self.height() - 20
 
