@@ -34,7 +34,7 @@ from scipy.spatial.transform import Rotation
 
 from .devices import DEFAULT_PRESET, G, DevicePreset, load_preset
 from .errors import InputError
-from .kinematics import fill_short_gaps, lowpass, runs, spline
+from .kinematics import EDGE_FRAMES, fill_short_gaps, lowpass, runs, spline
 from .motion import Motion
 from .noise import apply_device
 from .progress import CancelToken, ProgressFn, check, report
@@ -173,8 +173,8 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     for k, (a, b) in enumerate(segs):
         check(cancel)
         sig = np.concatenate([pos[a:b], x_axis[a:b], z_axis[a:b]], axis=1)
-        sig = lowpass(sig, fps, cutoff)
-        sp = spline(t_frames[a:b], sig)
+        sig = lowpass(sig, fps, cutoff, keep=EDGE_FRAMES)
+        sp = spline(np.arange(a - EDGE_FRAMES, b + EDGE_FRAMES) / fps, sig)
         lo = np.searchsorted(t_out, t_frames[a] - 1e-9)
         hi = np.searchsorted(t_out, t_frames[b - 1] + 1e-9, side="right")
         if hi <= lo:
