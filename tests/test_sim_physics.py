@@ -350,3 +350,15 @@ def test_a_cut_clip_agrees_with_the_whole_at_its_edge():
         errs += [np.linalg.norm(head.acc[0] - whole.acc[cut]), np.linalg.norm(tail.acc[-1] - whole.acc[cut])]
     size = np.sqrt(np.mean(np.sum((whole.acc - whole.gravity) ** 2, axis=1)))
     assert np.sqrt(np.mean(np.square(errs))) < 0.7 * size
+
+
+@pytest.mark.parametrize("wrist", SIDES)
+@pytest.mark.parametrize("deg", [-45.0, 30.0, 90.0])
+def test_assumed_pronation_and_observed_hand_roll_agree(wrist, deg):
+    # the same posture told two ways: an h36m17 arm with --pronation, an ntu25 hand rolled as much
+    a = sim(still("elbow90"), wrist, pronation_deg=deg)
+    b = sim(rolling_hands(np.full(90, np.deg2rad(deg))), wrist)
+    np.testing.assert_allclose(b.acc, a.acc, atol=1e-9)
+    sign = 1.0 if wrist == "right" else -1.0
+    phi = np.deg2rad(deg)
+    np.testing.assert_allclose(a.acc[0], G * np.array([0, sign * np.cos(phi), np.sin(phi)]), atol=1e-9)
