@@ -271,6 +271,47 @@ def test_trim_drag_is_one_undo_step(win, qtbot):
     assert win.project.clip(win.clip.id).trim_out == 201
 
 
+def test_dragging_a_segment_edge_moves_it_in_one_undo_step(win):
+    tl, c = win.timeline, win.timeline.canvas
+    seg = tl.segments[1]                                       # falling / onset, frames 120-147
+    win.select_segment(seg.id)
+    tl.set_selected(seg.id)
+    y = c.height() - 10
+    n0 = win.undo_stack.count()
+    QTest.mousePress(c, Qt.LeftButton, Qt.NoModifier, QPointF(tl.x_of(seg.end_frame), y).toPoint())
+    for f in (149, 152, 155):                                  # into the impact segment: overlaps are allowed
+        QTest.mouseMove(c, QPointF(tl.x_of(f), y).toPoint())
+    QTest.mouseRelease(c, Qt.LeftButton, Qt.NoModifier, QPointF(tl.x_of(155), y).toPoint())
+    moved = win.project.segment(seg.id)
+    assert abs(moved.end_frame - 155) <= 1 and moved.start_frame == seg.start_frame
+    assert win.undo_stack.count() == n0 + 1
+    win.undo_stack.undo()
+    assert win.project.segment(seg.id).end_frame == seg.end_frame
+
+
+def test_timeline_zoom_and_scroll(win):
+    tl = win.timeline
+    assert tl.view == (0.0, 240.0) and not tl.scroll.isVisible()
+    tl.zoom(4.0, around=120)
+    a, b = tl.view
+    assert b - a == pytest.approx(60) and a <= 120 <= b and tl.scroll.isVisibleTo(win)
+    tl.scroll.setValue(0)
+    assert tl.view[0] == 0
+    win.playhead.seek(200)                                     # the playhead is kept in view
+    assert tl.view[0] <= 200 < tl.view[1]
+    tl.fit()
+    assert tl.view == (0.0, 240.0)
+
+
+def test_axis_and_clean_noisy_toggles(win):
+    p = win.imu_plots
+    p.axis_boxes["y"].setChecked(False)
+    assert not p.curves[("acc", 1, "noisy")].isVisible() and not p.curves[("gyro", 1, "clean")].isVisible()
+    assert p.curves[("acc", 0, "noisy")].isVisible()
+    p.show_clean.setChecked(False)
+    assert not p.curves[("acc", 0, "clean")].isVisible() and p.curves[("acc", 0, "noisy")].isVisible()
+
+
 def test_export_from_the_dialog_and_read_the_file_back(win, qtbot, tmp_path):
     from imu2safety.app.export_dialog import ExportDialog
     from imu2safety.core.dataset import open_dataset

@@ -252,12 +252,13 @@ class Timeline(QWidget):
                 if abs(self.x_of(fx) - x) <= 8:
                     self._drag = ("trim", which, key)
                     return
-        seg = self.segment_at(x, y)
-        if seg is not None and seg.id == self.selected:
-            for which, fx in (("start", seg.start_frame), ("end", seg.end_frame)):
+        sel = next((s for s in self.segments if s.id == self.selected), None)
+        if sel is not None and y >= BAND_TOP:           # the selected segment's edges take precedence
+            for which, fx in (("start", sel.start_frame), ("end", sel.end_frame)):
                 if abs(self.x_of(fx) - x) <= 6:
-                    self._drag = ("edge", which, key, seg)
+                    self._drag = ("edge", which, key, sel)
                     return
+        seg = self.segment_at(x, y)
         if seg is not None:
             self.selected = seg.id
             self.segment_selected.emit(seg.id)
