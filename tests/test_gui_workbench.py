@@ -429,6 +429,7 @@ def test_switching_clips_shows_the_other_clip(win, qtbot):
                     and win.signal.n == win.imu_plots.curve_data("acc", 0)[0].size, timeout=10000)
     assert [s.behaviour for s in win.timeline.segments] == ["walking"]
     assert win.skeleton_view.motion.n_frames == 471
+    assert "mocap.cs.cmu.edu" in win.clips_panel.notes.text()          # the data's credit is shown
 
 
 def test_the_qt_binding_keeps_its_references_to_none(qapp):

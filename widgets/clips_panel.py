@@ -1,4 +1,5 @@
-"""Clips panel: the project browser (one row per clip: id, subject, length, labels, video).
+"""Clips panel: the project browser (one row per clip: id, subject, length, labels, video; the current
+clip's notes, e.g. a data source's credit, below the list).
 
 Selecting a row emits ``clip_activated(clip_id)``. Buttons ask the window to add
 a motion file, reconstruct a video, or delete the selected clip.
@@ -38,6 +39,11 @@ class ClipsPanel(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table.cellClicked.connect(self._clicked)
         lay.addWidget(self.table, 1)
+        self.notes = QLabel("")
+        self.notes.setObjectName("clipNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #555")
+        lay.addWidget(self.notes)
         row = QHBoxLayout()
         self.add_btn = QPushButton("Add motion…")
         self.add_btn.setToolTip("add a skeleton file (.npz, .bvh, ...) as a new clip")
@@ -51,10 +57,12 @@ class ClipsPanel(QWidget):
         lay.addLayout(row)
         self.ids: List[str] = []
         self.current: Optional[str] = None
+        self._notes: dict = {}
 
     def set_clips(self, project_name: str, clips: List, counts: dict, current: Optional[str]) -> None:
         self.title.setText(project_name)
         self.ids = [c.id for c in clips]
+        self._notes = {c.id: c.notes for c in clips}
         self.table.setRowCount(len(clips))
         for r, c in enumerate(clips):
             vals = [c.id, c.subject, f"{float(c.duration_s):.2f}", str(counts.get(c.id, 0)),
@@ -63,11 +71,14 @@ class ClipsPanel(QWidget):
                 it = QTableWidgetItem(v)
                 if k in (2, 3):
                     it.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if c.notes:
+                    it.setToolTip(c.notes)
                 self.table.setItem(r, k, it)
         self.set_current(current)
 
     def set_current(self, clip_id: Optional[str]) -> None:
         self.current = clip_id
+        self.notes.setText(self._notes.get(clip_id, "") or "")
         if clip_id in self.ids:
             self.table.selectRow(self.ids.index(clip_id))
         self.del_btn.setEnabled(clip_id is not None)
