@@ -605,6 +605,8 @@ class MainWindow(QMainWindow):
                 first = next(iter(sorted(ids)), None)
                 if first:
                     self.open_clip(first)
+                else:
+                    self._clear_clip_views()
                 return
             old = self.clip
             self.clip = self.project.clip(old.id)
@@ -633,6 +635,21 @@ class MainWindow(QMainWindow):
         if "segments" in ev.tables or "meta" in ev.tables:
             self._refresh_segments()
         self._refresh_clips()
+        self._update_title()
+
+    def _clear_clip_views(self) -> None:
+        """No clip left: every panel says so instead of showing the deleted one."""
+        self.pause()
+        self.motion = self.signal = None
+        if self.video is not None:
+            self.video.close()
+            self.video = None
+        self.video_view.set_source(None, "No clip: add a motion file or reconstruct a video")
+        self.skeleton_view.set_motion(None)
+        self.imu_plots.set_signal(None, "no clip")
+        self.timeline.set_segments([], {})
+        self.labels_panel.set_segments([])
+        self.playhead.set_clip(1, 30)
         self._update_title()
 
     def _refresh_segments(self) -> None:
