@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Any, Dict, Optional
 
 import numpy as np
+from scipy.interpolate import BSpline
 from scipy.spatial.transform import Rotation
 
 from .devices import DEFAULT_PRESET, G, DevicePreset, load_preset
@@ -180,16 +181,18 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         if hi <= lo:
             continue
         ts = t_out[lo:hi]
-        accel = sp(ts, 2)[:, :3]
-        s_minus, s_plus = sp(ts - h), sp(ts + h)
-        s_mid = sp(ts)
-        R = orthonormal_frames(s_mid[:, 3:6], s_mid[:, 6:9])
-        Rm = orthonormal_frames(s_minus[:, 3:6], s_minus[:, 6:9])
-        Rp = orthonormal_frames(s_plus[:, 3:6], s_plus[:, 6:9])
+        m_ = len(ts)
+        # evaluate only what is needed: positions' second derivative, axes at t-h, t, t+h
+        pos_sp = BSpline(sp.t, sp.c[:, :3], sp.k, extrapolate=True)
+        ax_sp = BSpline(sp.t, sp.c[:, 3:], sp.k, extrapolate=True)
+        accel = pos_sp(ts, 2)
+        axes3 = ax_sp(np.concatenate([ts - h, ts, ts + h]))
+        Rm, R, Rp = (orthonormal_frames(axes3[i * m_:(i + 1) * m_, :3], axes3[i * m_:(i + 1) * m_, 3:])
+                     for i in range(3))
         gravity[lo:hi] = np.einsum("nji,j->ni", R, G * up)
         acc_clean[lo:hi] = np.einsum("nji,nj->ni", R, accel) + gravity[lo:hi]
         # Rm, Rp are orthonormal by construction, so scipy may skip its projection step
-        rel = Rotation.from_matrix(np.einsum("nji,njk->nik", Rm, Rp), assume_valid=True)
+        rel = Rotation.from_matrix(np.matmul(Rm.transpose(0, 2, 1), Rp), assume_valid=True)
         gyro_clean[lo:hi] = rel.as_rotvec() / (2 * h)
         valid[lo:hi] = np.isfinite(acc_clean[lo:hi]).all(axis=1) & np.isfinite(gyro_clean[lo:hi]).all(axis=1)
         report(progress, 0.1 + 0.7 * (k + 1) / len(segs), "kinematics")
