@@ -32,7 +32,7 @@ from .devices import G
 from .motion import Motion, load_motion, save_motion
 from .progress import CancelToken, ProgressFn, check, report
 
-DEMO_VERSION = 3
+DEMO_VERSION = 4
 FPS = 30
 DURATION_S = 8.0
 WALK_END_S = 4.0          # balance lost here
@@ -78,12 +78,17 @@ def _limb(root: np.ndarray, angle: np.ndarray, length: float) -> np.ndarray:
     return root + length * np.stack([np.sin(angle), np.zeros_like(angle), -np.cos(angle)], axis=-1)
 
 
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
 def _fall_angle(t: np.ndarray) -> np.ndarray:
     """Body pitch (rad) over time: 0 while walking, pendulum fall, impact, lying at ~86 deg."""
     phi = np.zeros_like(t)
     dt = 1e-3
     ts = np.arange(WALK_END_S, DURATION_S + dt, dt)
-    p, v = np.radians(6.0), 0.35        # the stumble: a small lean and a push
+    p, v = 0.0, 0.54                    # the stumble: a push from upright (no jump in angle)
     out = np.empty_like(ts)
     lying = np.radians(86.0)
     hit = None
@@ -112,8 +117,8 @@ def demo_motion(fps: int = FPS, duration_s: float = DURATION_S) -> Motion:
     t = np.arange(n) / fps
     f = 0.9                                   # strides per second
     walk = t < WALK_END_S
-    # gait fades out over the fall so the legs settle
-    fade = np.clip(1.0 - (t - WALK_END_S) / 0.5, 0.0, 1.0)
+    # gait fades out over the fall so the legs settle (smoothly: no kink in the joint angles)
+    fade = 1.0 - _smoothstep((t - WALK_END_S) / 0.5)
     ph = 2 * np.pi * f * t
     hip_l = np.radians(25) * np.sin(ph) * fade
     hip_r = -hip_l
@@ -122,11 +127,10 @@ def demo_motion(fps: int = FPS, duration_s: float = DURATION_S) -> Motion:
     bob = 0.03 * np.cos(2 * ph) * fade
     phi = _fall_angle(t)
     fall = np.clip((t - WALK_END_S) / (IMPACT_S - WALK_END_S), 0, 1)
-    brace = np.sin(0.5 * np.pi * fall) ** 1.5              # arms reach forward to brace
+    brace = _smoothstep(fall)                               # arms reach forward to brace
     breathing = 0.008 * np.sin(2 * np.pi * 0.25 * t) * (t > LYING_S)
     # arm swing opposite to the legs while walking; flexion up to ~100 deg while bracing
-    settle = np.clip((t - IMPACT_S) / 0.4, 0, 1)
-    settle = settle * settle * (3 - 2 * settle)              # after impact the arms slide forward, overhead
+    settle = _smoothstep((t - IMPACT_S) / 0.4)              # after impact the arms slide forward, overhead
     sh_l = -0.8 * hip_l * (1 - brace) + np.radians(120) * brace + np.radians(55) * settle
     sh_r = -0.8 * hip_r * (1 - brace) + np.radians(115) * brace + np.radians(58) * settle
     el_l = np.radians(20) + np.radians(8) * np.sin(ph) * fade * (1 - brace) - np.radians(10) * brace
@@ -163,8 +167,9 @@ def demo_motion(fps: int = FPS, duration_s: float = DURATION_S) -> Motion:
 
     # world: pivot the body about the stance feet by the fall angle
     x_walk = WALK_SPEED * np.minimum(t, WALK_END_S)
-    # momentum carries the pivot forward a little during the fall
-    x_walk += 0.25 * (1 - np.exp(-np.clip(t - WALK_END_S, 0, None) / 0.3))
+    # momentum carries the pivot forward during the fall; the speed decays without a jump
+    tau = 0.35
+    x_walk += WALK_SPEED * tau * (1 - np.exp(-np.clip(t - WALK_END_S, 0, None) / tau))
     feet_below = np.array([0.0, 0.0, -(THIGH + SHIN) + 0.02])
     R = _rot_y(phi)
     rel_feet = J - feet_below

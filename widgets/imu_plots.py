@@ -93,8 +93,8 @@ class ImuPlots(QWidget):
             lines = []
             for sign in (1, -1):
                 ln = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888", width=1, style=Qt.DashDotLine),
-                                     label="range" if sign > 0 else None,
-                                     labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 1), (0, 1)]})
+                                     label="device range" if sign > 0 else None,
+                                     labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 0), (0, 0)]})
                 plot.addItem(ln, ignoreBounds=True)
                 lines.append(ln)
             self.range_lines[name] = lines
