@@ -447,31 +447,15 @@ def test_the_qt_binding_keeps_its_references_to_none(qapp):
 
 
 def test_long_playback_does_not_crash(win, qtbot):
-    import sys
-
-    before = sys.getrefcount(None)
+    """Several seconds of looped playback at 2x (the PySide6 6.12.0 build aborted after ~10 s)."""
+    seen = set()
+    win.playhead.connect(lambda ev, p: seen.add(p.frame) if ev == "frame" else None)
     win.playhead.loop = True
     win.playhead.set_speed(2.0)
     win.play()
-    qtbot.wait(3000)                      # ~180 frames drawn
+    qtbot.wait(4000)
     win.pause()
-    assert win.playhead.n_frames and sys.getrefcount(None) > before - 1000
-
-
-def test_deleting_every_clip_clears_the_panels_and_undo_brings_them_back(win, monkeypatch):
-    from imu2safety.app import main_window as mw
-
-    monkeypatch.setattr(mw.QMessageBox, "question", lambda *a, **k: mw.QMessageBox.Yes)
-    for cid in list(win.clips_panel.ids):
-        win._delete_clip(cid)
-    assert win.project.clips() == [] and win.clip is None
-    assert win.video_view.image is None and win.skeleton_view.motion is None
-    assert win.timeline.segments == [] and win.labels_panel.table.rowCount() == 0
-    win.undo_stack.undo()
-    win.undo_stack.undo()
-    assert len(win.project.clips()) == 2 and len(win.project.segments()) == 5
-    win.clips_panel._clicked(win.clips_panel.ids.index(demo.MAIN_CLIP), 0)
-    assert win.clip.id == demo.MAIN_CLIP and win.video_view.image is not None
+    assert len(seen) > 100                                     # it kept drawing frames, round the loop
 
 
 def test_cli_has_workbench_and_demo_commands():
