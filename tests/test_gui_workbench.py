@@ -458,6 +458,22 @@ def test_long_playback_does_not_crash(win, qtbot):
     assert len(seen) > 100                                     # it kept drawing frames, round the loop
 
 
+def test_deleting_every_clip_clears_the_panels_and_undo_brings_them_back(win, monkeypatch):
+    from imu2safety.app import main_window as mw
+
+    monkeypatch.setattr(mw.QMessageBox, "question", lambda *a, **k: mw.QMessageBox.Yes)
+    for cid in list(win.clips_panel.ids):
+        win._delete_clip(cid)
+    assert win.project.clips() == [] and win.clip is None
+    assert win.video_view.image is None and win.skeleton_view.motion is None
+    assert win.timeline.segments == [] and win.labels_panel.table.rowCount() == 0
+    win.undo_stack.undo()
+    win.undo_stack.undo()
+    assert len(win.project.clips()) == 2 and len(win.project.segments()) == 5
+    win.clips_panel._clicked(win.clips_panel.ids.index(demo.MAIN_CLIP), 0)
+    assert win.clip.id == demo.MAIN_CLIP and win.video_view.image is not None
+
+
 def test_cli_has_workbench_and_demo_commands():
     from imu2safety.app.cli import build_parser
 
