@@ -241,3 +241,12 @@ class ReconstructDialog(QDialog):
     def reject(self) -> None:
         self.cancel()
         super().reject()
+
+    def done(self, result: int) -> None:
+        reader = getattr(self, "reader", None)
+        if reader is not None:
+            self.view.set_source(None)
+            reader.close()
+            self.reader = None
+        self.playhead.disconnect(self.view._on_playhead)
+        super().done(result)
