@@ -63,6 +63,12 @@ def test_demo_shows_real_content_in_every_panel(win):
     # device range lines at the preset's range
     assert win.imu_plots.range_lines["acc"][0].value() == pytest.approx(8 * G)
     assert win.imu_plots.range_lines["gyro"][1].value() == pytest.approx(-2000)
+    # the fall's impact saturates the 8 g accelerometer: those samples are marked, at the range
+    n_sat = int(sig.acc_saturated.sum())
+    assert n_sat > 0
+    xs, ys = win.imu_plots.saturation["acc"].getData()
+    assert len(xs) == n_sat and np.all(np.abs(ys) >= 7.9 * G)
+    assert np.all((xs > demo.IMPACT_S - 0.2) & (xs < demo.LYING_S + 0.2))
     # timeline and labels: the demo's four segments; clips: one clip
     assert [(s.behaviour, s.phase) for s in win.timeline.segments] == [
         ("walking", None), ("falling", "onset"), ("falling", "impact"), ("falling", "lying_after")]

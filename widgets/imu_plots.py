@@ -5,7 +5,8 @@
   thin and dashed; per-axis and clean/noisy toggles;
 - peak-preserving downsampling (``setDownsampling(auto=True, method='peak')``)
   and ``setClipToView(True)`` so impact peaks stay visible on long clips;
-- the device's measurement range drawn as dashed horizontal lines;
+- the device's measurement range drawn as dashed horizontal lines, and the
+  samples that hit it (saturated) marked with red crosses;
 - a cursor at the playhead; clicking a plot (or dragging the cursor) seeks;
 - frames outside the clip's trim are shaded.
 
@@ -98,6 +99,12 @@ class ImuPlots(QWidget):
                 plot.addItem(ln, ignoreBounds=True)
                 lines.append(ln)
             self.range_lines[name] = lines
+        self.saturation = {}
+        for plot, name in ((self.acc_plot, "acc"), (self.gyro_plot, "gyro")):
+            sc = pg.ScatterPlotItem(size=7, symbol="x", pen=pg.mkPen("#b00020", width=1.5), brush=None)
+            sc.setZValue(5)
+            plot.addItem(sc)
+            self.saturation[name] = sc
         self.cursors = []
         for plot in (self.acc_plot, self.gyro_plot):
             c = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#000", width=1.5),
@@ -134,6 +141,14 @@ class ImuPlots(QWidget):
             for k in range(3):
                 self.curves[(name, k, "noisy")].setData(t, noisy[:, k] * scale, connect="finite")
                 self.curves[(name, k, "clean")].setData(t, clean[:, k] * scale, connect="finite")
+        for name, arr, flags, scale in (("acc", sig.acc, sig.acc_saturated, 1.0),
+                                        ("gyro", sig.gyro, sig.gyro_saturated, RAD2DEG)):
+            idx = np.nonzero(flags)[0]                         # samples that hit the device range
+            if len(idx):
+                k = np.argmax(np.abs(np.nan_to_num(arr[idx])), axis=1)
+                self.saturation[name].setData(t[idx], arr[idx, k] * scale)
+            else:
+                self.saturation[name].setData([], [])
         dev = sig.device
         acc_range = float(dev.data["accelerometer"]["range_g"]) * G
         gyro_range = float(dev.data["gyroscope"]["range_dps"])
