@@ -18,7 +18,8 @@ from imu2safety.core.detect import Detector
 
 from recon_helpers import person_video, save_official_checkpoint, save_tiny_vitpose, tiny_lifter
 
-pytestmark = pytest.mark.gui
+# a hung GUI test dumps every thread's stack instead of stalling the suite silently
+pytestmark = [pytest.mark.gui, pytest.mark.timeout(180, method="thread")]
 BOX1 = [30.0, 5.0, 90.0, 115.0]
 BOX2 = [100.0, 20.0, 150.0, 110.0]
 

@@ -15,7 +15,8 @@ import pytest
 from imu2safety.core import demo
 from imu2safety.core.playhead import Playhead
 
-pytestmark = pytest.mark.gui
+# a hung GUI test dumps every thread's stack instead of stalling the suite silently
+pytestmark = [pytest.mark.gui, pytest.mark.timeout(180, method="thread")]
 
 
 @pytest.fixture

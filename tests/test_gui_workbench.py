@@ -17,7 +17,8 @@ from PySide6.QtTest import QTest
 from imu2safety.core import demo
 from imu2safety.core.devices import G
 
-pytestmark = pytest.mark.gui
+# a hung GUI test dumps every thread's stack instead of stalling the suite silently
+pytestmark = [pytest.mark.gui, pytest.mark.timeout(180, method="thread")]
 
 
 @pytest.fixture(scope="module")
