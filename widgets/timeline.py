@@ -188,6 +188,10 @@ class Timeline(QWidget):
                 p.drawText(int(x) + 3, RULER_H - 6, f"{t:g}s")
             t += step
         band = QRectF(0, BAND_TOP, W, H - BAND_TOP - 2)
+        if not self.segments and self.open_start is None:
+            p.setPen(QColor("#888"))
+            p.drawText(band, Qt.AlignCenter, "No labels yet: Enter at the start of an activity, Enter (or 1–9) "
+                                             "at its end")
         # segments
         for s in self.segments:
             x0, x1 = self.x_of(s.start_frame), self.x_of(s.end_frame)
