@@ -460,9 +460,10 @@ def test_long_playback_does_not_crash(win, qtbot):
     win.playhead.loop = True
     win.playhead.set_speed(2.0)
     win.play()
-    qtbot.wait(4000)
+    qtbot.wait(5000)                                           # 300 frames at 2x: round the 240-frame loop
     win.pause()
-    assert len(seen) > 100                                     # it kept drawing frames, round the loop
+    # it kept drawing (frames are dropped, by design, when drawing is slower than 60 frames/s)
+    assert len(seen) > 40 and min(seen) < 40 and max(seen) > 200
 
 
 def test_deleting_every_clip_clears_the_panels_and_undo_brings_them_back(win, monkeypatch):
