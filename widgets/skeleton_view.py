@@ -1,7 +1,7 @@
 """Skeleton panel: the clip's 3D motion at the playhead, in a vispy scene embedded in Qt.
 
 Draws the skeleton's bones (left side orange, right side blue, trunk grey), the
-joints, a ground grid at the floor (the motion's ``up`` must be +z, as every
+joints, the ground (a plane with a 0.5 m grid) at the floor (the motion's ``up`` must be +z, as every
 importer writes it), the wrist path, and the wrist device as three axes
 x/y/z in red/green/blue, placed and oriented by the simulator's own sensor-frame
 code (:func:`imu2safety.core.sensor_frame.forearm_axes`). Orbit with the left
@@ -171,6 +171,10 @@ class SkeletonView(QWidget):
         view = c.central_widget.add_view()
         view.camera = scene.TurntableCamera(up="z", fov=40, elevation=14, azimuth=-30, distance=4.2)
         view.camera.center = (0, 0, 0.8)
+        floor = scene.visuals.Plane(width=20, height=20, direction="+z", color=(0.86, 0.88, 0.86, 1.0),
+                                    parent=view.scene)
+        floor.transform = scene.transforms.STTransform(translate=(0, 0, -0.004))
+        self._floor = floor
         grid = []
         for v in np.arange(-10, 10.01, 0.5):
             grid += [(v, -10, 0), (v, 10, 0), (-10, v, 0), (10, v, 0)]
