@@ -23,7 +23,6 @@ Three independent fits, each recorded in a JSON-ready dict for export provenance
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -34,6 +33,7 @@ from scipy.spatial.transform import Rotation
 from .allan import noise_terms, stationary_mask, stretches
 from .devices import DEFAULT_PRESET, DEG, G, DevicePreset, load_preset
 from .errors import InputError
+from .hashing import sha256_file
 from .realism import SignalSet, best_lag, overlap
 
 SCHEMA = 1
@@ -43,11 +43,7 @@ def _sha256(path: str) -> Optional[str]:
     p = path.rsplit(":", 1)[0] if not os.path.isfile(path) else path
     if not os.path.isfile(p):
         return None
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(p)
 
 
 # ---------------------------------------------------------------- device fit

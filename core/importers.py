@@ -29,7 +29,6 @@ and importer-specific details.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
@@ -37,6 +36,7 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 
 from .errors import InputError
+from .hashing import sha256_file  # noqa: F401  (re-exported for importers)
 from .motion import Motion
 
 FORMATS = ("ntu", "bvh", "humanml", "npy", "csv", "npz")
@@ -52,14 +52,6 @@ _ALLOWED = {
     "npz": set(),
 }
 _EXT = {".skeleton": "ntu", ".bvh": "bvh", ".csv": "csv", ".npz": "npz"}
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def check_file(path: str | os.PathLike) -> Path:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import getpass
-import hashlib
 import json
 import os
 import re
@@ -55,6 +54,7 @@ from typing import Any, Callable, Dict, List, Optional
 from .atomic import atomic_path
 from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
 from .errors import InputError
+from .hashing import sha256_file
 from .project_store import (CACHE_DIR, DB_NAME, SCHEMA_VERSION, WriterLock, connect, fps_fraction,
                             migrate)
 from .taxonomy import Taxonomy, load_taxonomy
@@ -564,12 +564,7 @@ def _default_who() -> str:
         return "unknown"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+_sha256 = sha256_file
 
 
 def check_motion_hash(path: Path, sha256: Optional[str], clip_id: str) -> None:

@@ -25,7 +25,6 @@ Rules:
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import OrderedDict
 from fractions import Fraction
@@ -36,6 +35,7 @@ import cv2
 import numpy as np
 
 from .errors import InputError
+from .hashing import sha256_file
 from .timebase import rational_fps
 
 VFR_TOLERANCE = 0.25          # relative deviation of a frame interval from the median
@@ -63,16 +63,7 @@ def fps_from_timestamps(timestamps: np.ndarray) -> Optional[Fraction]:
     return rational_fps((t.size - 1) / (t[-1] - t[0]))
 
 
-def file_hash(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """SHA-256 of the file's bytes (the cache key of a video's content)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            b = fh.read(chunk)
-            if not b:
-                break
-            h.update(b)
-    return h.hexdigest()
+file_hash = sha256_file          # the cache key of a video's content
 
 
 class VideoReader:
