@@ -51,6 +51,7 @@ def main() -> int:
         app.processEvents()
     ph = win.playhead
     out = {"platform": app.platformName(), "gl_3d_view": win.skeleton_view.is_3d,
+           "view_3d_mode": win.skeleton_view.mode,
            "clip": win.clip.id, "frames": ph.n_frames, "fps": str(ph.fps)}
 
     # step update: one playback frame's worth of work, drawn

@@ -1,16 +1,21 @@
-"""Skeleton panel: the clip's 3D motion at the playhead, in a vispy scene embedded in Qt.
+"""Skeleton panel: the clip's 3D motion at the playhead, drawn with vispy.
 
 Draws the skeleton's bones (left side orange, right side blue, trunk grey), the
-joints, the ground (a plane with a 0.5 m grid) at the floor (the motion's ``up`` must be +z, as every
-importer writes it), the wrist path, and the wrist device as three axes
-x/y/z in red/green/blue, placed and oriented by the simulator's own sensor-frame
-code (:func:`imu2safety.core.sensor_frame.forearm_axes`). Orbit with the left
-mouse button, zoom with the wheel (vispy's ``TurntableCamera``); the camera
-follows the pelvis unless "follow" is off.
+joints, the ground (a plane with a 0.5 m grid; the motion is turned so its
+``up`` is +z), the wrist path, and the wrist device as three axes x/y/z in
+red/green/blue, placed and oriented by the simulator's own sensor-frame code
+(:func:`imu2safety.core.sensor_frame.forearm_axes`). Orbit with the left mouse
+button, zoom with the wheel (a ``TurntableCamera``); the camera follows the
+body unless "follow" is off.
 
-vispy needs OpenGL. Where Qt has none (``QT_QPA_PLATFORM=offscreen``) or the
-canvas cannot be made, the panel falls back to a 2D side view drawn with
-QPainter and says so, so that the window still opens.
+Three ways to draw, the first that works (``IMU2SAFETY_3D=egl|widget|2d`` forces one):
+
+- ``egl``: vispy renders off screen through EGL into an image that a plain Qt
+  widget shows. No OpenGL widget enters the window, so Qt does not compose the
+  whole window through OpenGL (with Mesa's software OpenGL that composition
+  costs ~25 ms per frame); it also works on Qt's ``offscreen`` platform.
+- ``widget``: the vispy canvas embedded as a QOpenGLWidget (``canvas.native``).
+- ``2d``: a side view drawn with QPainter, when there is no OpenGL at all.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.motion import Motion
@@ -130,16 +135,33 @@ class SkeletonView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         self.canvas = None
-        if opengl_available():
+        self.mode = "2d"
+        self.image_view: Optional[_ImageView] = None
+        want = os.environ.get("IMU2SAFETY_3D", "").lower()
+        errors = []
+        if os.environ.get("IMU2SAFETY_NO_GL"):
+            want = "2d"
+        for mode in ([want] if want else ["egl", "widget"]):
+            if mode == "2d":
+                break
+            if mode == "widget" and not opengl_available():
+                errors.append(f"no OpenGL widget on Qt platform '{QGuiApplication.platformName()}'")
+                continue
             try:
-                self._make_canvas()
-                lay.addWidget(self.canvas.native, 1)
-            except Exception as exc:   # no usable OpenGL: keep the window working
+                self._make_canvas(mode)
+            except Exception as exc:   # no usable OpenGL this way: try the next
                 self.canvas = None
-                self.gl_error = f"{exc.__class__.__name__}: {exc}"
-        else:
-            self.gl_error = f"no OpenGL on Qt platform '{QGuiApplication.platformName()}'"
+                errors.append(f"{mode}: {exc.__class__.__name__}: {exc}")
+                continue
+            self.mode = mode
+            if mode == "egl":
+                self.image_view = _ImageView(self)
+                lay.addWidget(self.image_view, 1)
+            else:
+                lay.addWidget(self.canvas.native, 1)
+            break
         if self.canvas is None:
+            self.gl_error = "; ".join(errors) or "2D view chosen"
             self.fallback = _SideView(self)
             lay.addWidget(self.fallback, 1)
         bar = QHBoxLayout()
@@ -162,12 +184,15 @@ class SkeletonView(QWidget):
     def is_3d(self) -> bool:
         return self.canvas is not None
 
-    def _make_canvas(self) -> None:
+    def _make_canvas(self, mode: str) -> None:
         from vispy import app as vapp
         from vispy import scene
 
-        vapp.use_app("pyside6")
-        c = scene.SceneCanvas(keys=None, show=False, bgcolor="#f4f5f7", size=(480, 360))
+        if mode == "egl":
+            c = scene.SceneCanvas(keys=None, show=False, bgcolor="#f4f5f7", size=(480, 360), app=_egl_app())
+        else:
+            vapp.use_app("pyside6")
+            c = scene.SceneCanvas(keys=None, show=False, bgcolor="#f4f5f7", size=(480, 360))
         view = c.central_widget.add_view()
         view.camera = scene.TurntableCamera(up="z", fov=40, elevation=14, azimuth=-30, distance=4.2)
         view.camera.center = (0, 0, 0.8)
@@ -194,6 +219,8 @@ class SkeletonView(QWidget):
         self._axes.order = 10
         self._view = view
         self.canvas = c
+        if mode == "egl":
+            c.render()                      # fails here, not later, when EGL cannot draw
 
     # -- model --------------------------------------------------------------------------------------
     def set_motion(self, motion: Optional[Motion], wrist: str = "left", offset_m: float = -0.03) -> None:
@@ -244,13 +271,105 @@ class SkeletonView(QWidget):
         if self.follow.isChecked() and np.isfinite(j).all(axis=1).any():
             c = j[np.isfinite(j).all(axis=1)].mean(axis=0)
             self._view.camera.center = (float(c[0]), float(c[1]), 0.7)
-        self.canvas.update()
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Ask for a new picture (the EGL image is rendered when the panel paints)."""
+        if self.image_view is not None:
+            self.image_view.stale = True
+            self.image_view.update()
+        elif self.canvas is not None:
+            self.canvas.update()
+
+    # -- camera control (the EGL image view has no vispy mouse handling of its own) -----------------
+    def orbit(self, dx: float, dy: float) -> None:
+        cam = self._view.camera
+        cam.azimuth = cam.azimuth - 0.5 * dx
+        cam.elevation = float(np.clip(cam.elevation + 0.5 * dy, -89.0, 89.0))
+        self.redraw()
+
+    def zoom(self, steps: float) -> None:
+        cam = self._view.camera
+        cam.distance = float(np.clip((cam.distance or 4.2) * 0.88 ** steps, 0.5, 60.0))
+        self.redraw()
 
     def render_image(self) -> Optional[np.ndarray]:
         """The 3D view as an RGBA array (tests and screenshots); None without OpenGL."""
         if self.canvas is None:
             return None
         return self.canvas.render()
+
+
+_EGL_APP = None
+
+
+def _egl_app():
+    """One vispy application on the EGL backend for every off-screen canvas."""
+    global _EGL_APP
+    if _EGL_APP is None:
+        # Mesa: no window system needed. Set only while vispy opens its EGL display, so that
+        # Qt's own EGL use (e.g. on Wayland) never sees it.
+        before = os.environ.get("EGL_PLATFORM")
+        os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+        try:
+            from vispy import app as vapp
+
+            _EGL_APP = vapp.Application("egl")
+        finally:
+            if before is None:
+                os.environ.pop("EGL_PLATFORM", None)
+    return _EGL_APP
+
+
+class _ImageView(QWidget):
+    """Shows the off-screen vispy picture; drag orbits, the wheel zooms."""
+
+    def __init__(self, owner: "SkeletonView") -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.stale = True
+        self.image: Optional[QImage] = None
+        self._buf = None
+        self._last = None
+        self.setMinimumSize(200, 150)
+        self.setCursor(Qt.OpenHandCursor)
+
+    def resizeEvent(self, ev) -> None:
+        size = (max(self.width(), 16), max(self.height(), 16))
+        if tuple(self.owner.canvas.size) != size:
+            self.owner.canvas.size = size
+        self.stale = True
+        super().resizeEvent(ev)
+
+    def paintEvent(self, ev) -> None:
+        if self.stale or self.image is None:
+            rgba = np.ascontiguousarray(self.owner.canvas.render())
+            h, w = rgba.shape[:2]
+            self._buf = rgba
+            self.image = QImage(rgba.data, w, h, 4 * w, QImage.Format_RGBA8888)
+            self.stale = False
+        p = QPainter(self)
+        p.drawImage(self.rect(), self.image)
+        p.end()
+
+    def mousePressEvent(self, ev) -> None:
+        if ev.button() == Qt.LeftButton:
+            self._last = ev.position()
+            self.setCursor(Qt.ClosedHandCursor)
+
+    def mouseMoveEvent(self, ev) -> None:
+        if self._last is not None:
+            d = ev.position() - self._last
+            self._last = ev.position()
+            self.owner.orbit(d.x(), d.y())
+
+    def mouseReleaseEvent(self, ev) -> None:
+        self._last = None
+        self.setCursor(Qt.OpenHandCursor)
+
+    def wheelEvent(self, ev) -> None:
+        self.owner.zoom(ev.angleDelta().y() / 120.0)
+        ev.accept()
 
     def closeEvent(self, ev) -> None:
         self.playhead.disconnect(self._on_playhead)
