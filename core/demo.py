@@ -406,7 +406,8 @@ def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
     import shutil
 
     from . import commands as C
-    from .project import Project, _sha256
+    from .hashing import sha256_file
+    from .project import Project
 
     folder = files.project
     if folder.exists():
@@ -420,7 +421,7 @@ def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
         dest = media / files.video.name
         with atomic_path(dest, suffix=".avi") as tmp:
             shutil.copyfile(files.video, tmp)
-        p.execute(_AttachVideo.make(clip.id, str(Path("media") / dest.name), _sha256(dest)))
+        p.execute(_AttachVideo.make(clip.id, str(Path("media") / dest.name), sha256_file(dest)))
         for seg in labels_with_frames():
             p.execute(C.AddSegment(clip.id, seg["start_frame"], seg["end_frame"], seg["behaviour"], seg["safety"],
                                    phase=seg["phase"], confidence=1.0,
