@@ -190,3 +190,32 @@ def orthonormal_frames(x: np.ndarray, z: np.ndarray) -> np.ndarray:
     z = _unit(z - np.sum(z * x, axis=1, keepdims=True) * x)
     y = np.cross(z, x)
     return np.stack([x, y, z], axis=2)
+
+
+def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise dot products of (N, 3) arrays, as an (N, 1) column."""
+    return np.einsum("ni,ni->n", a, b)[:, None]
+
+
+def frames_and_body_rates(x: np.ndarray, z: np.ndarray, x_dot: np.ndarray, z_dot: np.ndarray):
+    """Orthonormal frames and their body-frame angular velocity, analytically.
+
+    x, z: (N, 3) raw axis vectors and x_dot, z_dot their time derivatives (from
+    the spline). The frame is x^ = x/|x|, z^ = Gram-Schmidt of z against x^,
+    y^ = z^ x x^; differentiating that construction gives dR/dt exactly, and the
+    body rate is the vee of R^T dR/dt: w = (z^.dy^, x^.dz^, y^.dx^).
+    Returns (R (N, 3, 3) with columns x^, y^, z^; w (N, 3) rad/s).
+    """
+    nx = np.linalg.norm(x, axis=1, keepdims=True)
+    xh = x / nx
+    dxh = (x_dot - xh * _rowdot(xh, x_dot)) / nx
+    c = _rowdot(z, xh)
+    zp = z - c * xh
+    dzp = z_dot - (_rowdot(z_dot, xh) + _rowdot(z, dxh)) * xh - c * dxh
+    nz = np.linalg.norm(zp, axis=1, keepdims=True)
+    zh = zp / nz
+    dzh = (dzp - zh * _rowdot(zh, dzp)) / nz
+    yh = np.cross(zh, xh)
+    dyh = np.cross(dzh, xh) + np.cross(zh, dxh)
+    w = np.concatenate([_rowdot(zh, dyh), _rowdot(xh, dzh), _rowdot(yh, dxh)], axis=1)
+    return np.stack([xh, yh, zh], axis=2), w

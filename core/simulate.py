@@ -14,8 +14,9 @@ Pipeline (each step documented where it lives):
    second derivative at each output sample time, orientation the orthonormalised
    axes there (this is also the resampling to the device rate);
 5. accelerometer = specific force in the sensor frame ``f = R^T (a + g up)``;
-   gyroscope = body angular velocity ``Log(R(t-h)^T R(t+h)) / 2h`` (h = 1 ms,
-   evaluated on the spline, so it does not depend on the output rate);
+   gyroscope = body angular velocity ``vee(R^T dR/dt)``, with dR/dt the exact
+   derivative of the orthonormalised axes from the spline's first derivative
+   (:func:`.sensor_frame.frames_and_body_rates`; independent of the output rate);
 6. device errors from the preset (:mod:`.noise`), optionally mapped to the
    device's native axes.
 
@@ -31,7 +32,6 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 from scipy.interpolate import BSpline
-from scipy.spatial.transform import Rotation
 
 from .devices import DEFAULT_PRESET, G, DevicePreset, load_preset
 from .errors import InputError
@@ -39,7 +39,7 @@ from .kinematics import EDGE_FRAMES, fill_short_gaps, lowpass, runs, spline
 from .motion import Motion
 from .noise import apply_device
 from .progress import CancelToken, ProgressFn, check, report
-from .sensor_frame import forearm_axes, orthonormal_frames
+from .sensor_frame import forearm_axes, frames_and_body_rates
 
 SENSOR_FRAME = ("x: along the forearm toward the hand (distal); z: normal to the back of the wrist, "
                 "away from the skin (dorsal); y = z cross x. Accelerometer: specific force f = R^T (a - g_vec), "
@@ -170,7 +170,6 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
     valid = np.zeros(n, bool)
     min_len = max(6, int(np.ceil(cfg.min_segment_s * fps)))
     segs = [(a, b) for a, b in runs(ok) if b - a >= min_len]
-    h = 1e-3
     for k, (a, b) in enumerate(segs):
         check(cancel)
         sig = np.concatenate([pos[a:b], x_axis[a:b], z_axis[a:b]], axis=1)
@@ -181,19 +180,15 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         if hi <= lo:
             continue
         ts = t_out[lo:hi]
-        m_ = len(ts)
-        # evaluate only what is needed: positions' second derivative, axes at t-h, t, t+h
+        # positions' second derivative; axes and their first derivative (analytic body rate)
         pos_sp = BSpline(sp.t, sp.c[:, :3], sp.k, extrapolate=True)
         ax_sp = BSpline(sp.t, sp.c[:, 3:], sp.k, extrapolate=True)
         accel = pos_sp(ts, 2)
-        axes3 = ax_sp(np.concatenate([ts - h, ts, ts + h]))
-        Rm, R, Rp = (orthonormal_frames(axes3[i * m_:(i + 1) * m_, :3], axes3[i * m_:(i + 1) * m_, 3:])
-                     for i in range(3))
+        axes, axes_dot = ax_sp(ts), ax_sp(ts, 1)
+        R, w = frames_and_body_rates(axes[:, :3], axes[:, 3:], axes_dot[:, :3], axes_dot[:, 3:])
         gravity[lo:hi] = np.einsum("nji,j->ni", R, G * up)
         acc_clean[lo:hi] = np.einsum("nji,nj->ni", R, accel) + gravity[lo:hi]
-        # Rm, Rp are orthonormal by construction, so scipy may skip its projection step
-        rel = Rotation.from_matrix(np.matmul(Rm.transpose(0, 2, 1), Rp), assume_valid=True)
-        gyro_clean[lo:hi] = rel.as_rotvec() / (2 * h)
+        gyro_clean[lo:hi] = w
         valid[lo:hi] = np.isfinite(acc_clean[lo:hi]).all(axis=1) & np.isfinite(gyro_clean[lo:hi]).all(axis=1)
         report(progress, 0.1 + 0.7 * (k + 1) / len(segs), "kinematics")
     acc_clean[~valid] = np.nan
