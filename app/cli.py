@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import List, Optional
 
@@ -59,7 +60,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         if "imu2safety.app.cmd_workbench" in sys.modules:
-            args = parser.parse_args(["workbench"] + (["--debug"] if args.debug else []))
+            args = parser.parse_args((["--debug"] if args.debug else []) + ["workbench"])
         else:
             parser.print_help()
             return 0
@@ -72,6 +73,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("imu2safety: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout piped into `head` and closed: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (InputError, OSError) as exc:
         if args.debug:
             raise

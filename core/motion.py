@@ -146,6 +146,11 @@ def load_motion(path: str | os.PathLike) -> Motion:
         raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder, not a motion file")
+    with open(path, "rb") as fh:
+        is_zip = fh.read(2) == b"PK"  # every .npz is a zip archive
+    if not is_zip:
+        raise InputError(path, "not a motion .npz; convert skeleton files (BVH, NTU, .npy, .csv) first with "
+                               "'imu2safety import FILE --out MOTION.npz'")
     try:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}

@@ -201,7 +201,7 @@ class Project:
     def open(cls, folder, readonly: bool = False, who: Optional[str] = None) -> "Project":
         folder = Path(folder)
         if not folder.is_dir():
-            raise InputError(folder, "no such project folder")
+            raise InputError(folder, "is a file, not a project folder" if folder.exists() else "no such project folder")
         if not (folder / DB_NAME).is_file():
             raise InputError(folder, f"not a project folder (no {DB_NAME})")
         lock = None

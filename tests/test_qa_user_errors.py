@@ -1,0 +1,89 @@
+"""Mistakes a new user makes on the command line: one clear line, exit 2, and outputs a user can read."""
+import os
+import stat
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from imu2safety.app.cli import main
+from imu2safety.core.atomic import atomic_path
+from imu2safety.core.errors import InputError
+from imu2safety.core.motion import save_motion
+from imu2safety.core.project import Project
+from motion_factory import still
+
+
+def _one_error_line(capsys, *needles):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("imu2safety: error: "), err
+    for n in needles:
+        assert n in err[0], err
+    assert "Traceback" not in err[0] and "internal error" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize("name, content", [
+    ("walk.bvh", "HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n}\nMOTION\nFrames: 0\n"),
+    ("labels.csv", "clip,start_s,end_s,behaviour,safety\nwalk,0,1,walking,safe\n"),
+])
+def test_simulate_a_skeleton_file_points_to_import(tmp_path, capsys, name, content):
+    src = tmp_path / name
+    src.write_text(content)
+    assert main(["simulate", str(src), "--out", str(tmp_path / "o.h5"), "--quiet"]) == 2
+    line = _one_error_line(capsys, name, "imu2safety import")
+    assert "pickle" not in line
+    assert not (tmp_path / "o.h5").exists()
+
+
+def test_simulate_a_plain_npy_is_an_input_error(tmp_path, capsys):
+    src = tmp_path / "arr.npy"
+    np.save(src, np.zeros((10, 17, 3)))
+    assert main(["simulate", str(src), "--out", str(tmp_path / "o.h5"), "--quiet"]) == 2
+    _one_error_line(capsys, "arr.npy", "imu2safety import")
+
+
+def test_project_add_with_swapped_arguments_says_it_is_a_file(tmp_path, capsys):
+    m = save_motion(still("down", seconds=1), tmp_path / "walk.npz")
+    Project.create(tmp_path / "proj").close()
+    assert main(["project", "add", str(m), str(tmp_path / "proj")]) == 2
+    line = _one_error_line(capsys, "walk.npz")
+    assert "no such" not in line and "not a project folder" in line
+
+
+def test_debug_without_a_command_is_accepted(monkeypatch, capsys):
+    """`imu2safety --debug` opens the workbench with tracebacks on (here: no display, so the
+    InputError itself comes through, as --debug asks), instead of argparse rejecting --debug."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    with pytest.raises(InputError, match="display"):
+        main(["--debug"])
+    assert "unrecognized arguments" not in capsys.readouterr().err
+
+
+def test_output_piped_into_head_is_not_an_error(tmp_path):
+    m = tmp_path / "m.npz"
+    save_motion(still("down", seconds=1), m)
+    proj = tmp_path / "proj"
+    Project.create(proj).close()
+    for i in range(40):
+        assert main(["project", "add", str(proj), str(m), "--id", f"c{i:02d}"]) == 0
+    cmd = (f"{sys.executable} -m imu2safety.app.cli project info {proj} | head -1; "
+           "exit ${PIPESTATUS[0]}")
+    r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+    assert r.stdout.startswith("project "), r.stdout
+    assert "Broken pipe" not in r.stderr and "error" not in r.stderr, r.stderr
+
+
+def test_atomic_outputs_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "out.txt") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE(os.stat(tmp_path / "out.txt").st_mode)
+    assert mode == 0o644, oct(mode)
