@@ -372,6 +372,10 @@ class Project:
         self._writable()
         path = Path(path)
         is_video = path.suffix.lower() in VIDEO_SUFFIXES
+        if clip_id and (not clip_id.strip() or clip_id.startswith(".")
+                        or any(ch in "/\\" or not ch.isprintable() for ch in clip_id)):
+            raise InputError(self.folder, f"clip id {clip_id!r} must be a plain name: no '/' or '\\', "
+                                          "no control characters, not blank, not starting with '.'")
         cid = self._unique_clip_id(clip_id or _slug(path.stem))
         rel = Path(CACHE_DIR) / "motion" / f"{cid}.npz"
         dest = self.folder / rel

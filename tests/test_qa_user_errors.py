@@ -87,3 +87,25 @@ def test_atomic_outputs_follow_the_umask(tmp_path):
         os.umask(old)
     mode = stat.S_IMODE(os.stat(tmp_path / "out.txt").st_mode)
     assert mode == 0o644, oct(mode)
+
+
+@pytest.mark.parametrize("bad_id", ["../../escaped", "a/b", "a\\b", ".hidden", "  ", "tab\tid"])
+def test_project_add_rejects_clip_ids_that_are_not_plain_names(tmp_path, capsys, bad_id):
+    """The id names the cache file and the HDF5 group: '/' nested groups and '../' wrote outside the project."""
+    m = save_motion(still("down", seconds=1), tmp_path / "walk.npz")
+    proj = tmp_path / "a" / "b" / "proj"
+    proj.parent.mkdir(parents=True)
+    Project.create(proj).close()
+    assert main(["project", "add", str(proj), str(m), "--id", bad_id]) == 2
+    _one_error_line(capsys, "clip id")
+    assert sorted(p.name for p in tmp_path.rglob("*.npz")) == ["walk.npz"]
+    with Project.open(proj, readonly=True) as p:
+        assert p.clips() == []
+
+
+def test_project_add_keeps_ordinary_clip_ids(tmp_path, capsys):
+    m = save_motion(still("down", seconds=1), tmp_path / "walk.npz")
+    Project.create(tmp_path / "proj").close()
+    for cid in ("walk 01", "S1_walk-2.b", "Gehen_ü"):
+        assert main(["project", "add", str(tmp_path / "proj"), str(m), "--id", cid]) == 0
+    assert capsys.readouterr().out.split("\n")[:3] == ["walk 01", "S1_walk-2.b", "Gehen_ü"]
