@@ -38,7 +38,12 @@ def run(args) -> int:
     cfg = SimConfig(wrist=args.wrist, rate_hz=args.rate, seed=args.seed, cutoff_hz=args.cutoff,
                     pronation_deg=args.pronation, native_axes=args.native_axes)
     with progress_bar("simulate", enabled=not args.quiet) as cb:
-        sig = simulate(motion, device, cfg, progress=cb)
+        try:
+            sig = simulate(motion, device, cfg, progress=cb)
+        except InputError as exc:  # a problem of this motion: name its file
+            if exc.where is None:
+                raise InputError(args.motion, exc.problem) from None
+            raise
     write_imu_h5(sig, args.out, source={"motion": str(args.motion)})
     n_valid = int(sig.valid.sum())
     print(f"{args.out}: {sig.n} samples at {sig.rate_hz:g} Hz ({n_valid} valid), {args.wrist} wrist, "

@@ -109,3 +109,12 @@ def test_project_add_keeps_ordinary_clip_ids(tmp_path, capsys):
     for cid in ("walk 01", "S1_walk-2.b", "Gehen_ü"):
         assert main(["project", "add", str(tmp_path / "proj"), str(m), "--id", cid]) == 0
     assert capsys.readouterr().out.split("\n")[:3] == ["walk 01", "S1_walk-2.b", "Gehen_ü"]
+
+
+def test_simulate_a_motion_too_short_names_the_file(tmp_path, capsys):
+    m = still("down", seconds=1)
+    m.joints = m.joints[:3]
+    src = save_motion(m, tmp_path / "short.npz")
+    assert main(["simulate", str(src), "--out", str(tmp_path / "o.h5"), "--quiet"]) == 2
+    _one_error_line(capsys, "short.npz: ", "never observed")
+    assert not (tmp_path / "o.h5").exists()
