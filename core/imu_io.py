@@ -43,7 +43,10 @@ def write_imu_h5(sig: ImuSignal, path: str | os.PathLike, source: Optional[Dict[
             a["seed"] = sig.seed
             a["device"] = sig.device.to_json()
             a["device_id"] = sig.device.id
-            a["sensor_frame"] = SENSOR_FRAME
+            axes = sig.provenance.get("axes", "sensor")
+            a["sensor_frame"] = SENSOR_FRAME if axes == "sensor" else (
+                f"{axes}: the device's own axes, device = axis_map[wrist] @ sensor (see the 'device' attribute); "
+                f"the sensor frame: {SENSOR_FRAME}")
             a["units"] = json.dumps(UNITS)
             a["provenance"] = provenance_json(sig)
             a["source"] = json.dumps(source or {})

@@ -118,3 +118,14 @@ def test_simulate_a_motion_too_short_names_the_file(tmp_path, capsys):
     assert main(["simulate", str(src), "--out", str(tmp_path / "o.h5"), "--quiet"]) == 2
     _one_error_line(capsys, "short.npz: ", "never observed")
     assert not (tmp_path / "o.h5").exists()
+
+
+def test_native_axes_file_does_not_claim_the_sensor_frame(tmp_path):
+    import h5py
+    src = save_motion(still("down", seconds=2), tmp_path / "m.npz")
+    for extra, native in (([], False), (["--native-axes"], True)):
+        out = tmp_path / f"o{int(native)}.h5"
+        assert main(["simulate", str(src), "--out", str(out), "--wrist", "right", "--quiet", *extra]) == 0
+        with h5py.File(out) as f:
+            frame = f.attrs["sensor_frame"]
+        assert ("axis_map" in frame) == native, frame
