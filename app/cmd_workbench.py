@@ -93,6 +93,11 @@ def _show(win, args, app) -> int:
 
 
 def run(args) -> int:
+    if args.project and args.clip:
+        from ..core.project import Project
+
+        with Project.open(Path(args.project), readonly=True) as proj:
+            proj.clip(args.clip)                    # an unknown clip id: one-line error, no window
     app = _app()
     from .main_window import MainWindow
 

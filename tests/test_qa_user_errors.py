@@ -129,3 +129,15 @@ def test_native_axes_file_does_not_claim_the_sensor_frame(tmp_path):
         with h5py.File(out) as f:
             frame = f.attrs["sensor_frame"]
         assert ("axis_map" in frame) == native, frame
+
+
+def test_workbench_with_an_unknown_clip_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    """`imu2safety workbench PROJ --clip typo` said nothing and showed another clip; now it stops before any window."""
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    m = save_motion(still("down", seconds=1), tmp_path / "walk.npz")
+    Project.create(tmp_path / "proj").close()
+    assert main(["project", "add", str(tmp_path / "proj"), str(m)]) == 0
+    capsys.readouterr()
+    assert main(["workbench", str(tmp_path / "proj"), "--clip", "wlak"]) == 2
+    _one_error_line(capsys, "proj", "no clip 'wlak'")
