@@ -7,7 +7,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.importers import FORMATS, UNITS, import_motion
-from ..core.motion import save_motion
+from ..core.motion import implausible_warning, save_motion
 
 
 def register(sub) -> None:
@@ -50,4 +50,7 @@ def run(args) -> int:
           f"{motion.skeleton} ({motion.joints.shape[1]} joints), from {motion.meta.get('importer')}"
           f"{extra}, units {motion.meta.get('units', {}).get('file', 'm')}, up {motion.up.round(3).tolist()}"
           + (f"; {missing} frames without any joint" if missing else ""), file=sys.stdout)
+    warning = implausible_warning(motion, args.file)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0

@@ -6,7 +6,7 @@ import sys
 from ..core.devices import DEFAULT_PRESET, load_preset
 from ..core.errors import InputError
 from ..core.imu_io import write_imu_h5
-from ..core.motion import load_motion
+from ..core.motion import implausible_warning, load_motion
 from ..core.simulate import SimConfig, simulate
 from .progressbar import progress_bar
 
@@ -34,6 +34,9 @@ def run(args) -> int:
     if args.rate is not None and not args.rate > 0:
         raise InputError(None, f"--rate must be positive, got {args.rate}")
     motion = load_motion(args.motion)
+    warning = implausible_warning(motion, args.motion)
+    if warning:
+        print(warning, file=sys.stderr)
     device = load_preset(args.device)
     cfg = SimConfig(wrist=args.wrist, rate_hz=args.rate, seed=args.seed, cutoff_hz=args.cutoff,
                     pronation_deg=args.pronation, native_axes=args.native_axes)

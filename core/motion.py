@@ -133,6 +133,30 @@ def validate_motion(m: Motion, where: str | os.PathLike | None = None) -> Motion
     return m
 
 
+MAX_PLAUSIBLE_SPEED = 15.0   # m/s: faster than any joint moves in the taxonomy's activities
+
+
+def implausible_frames(m: Motion, max_speed: float = MAX_PLAUSIBLE_SPEED) -> np.ndarray:
+    """Frames reached by a joint jump faster than ``max_speed`` m/s (capture glitches, identity swaps).
+
+    Such jumps differentiate into huge accelerations; the caller warns and the
+    user trims them. NaN joints are ignored.
+    """
+    step = np.linalg.norm(np.diff(m.joints, axis=0), axis=2) * m.fps          # (T-1, J) m/s
+    with np.errstate(invalid="ignore"):
+        fast = np.nanmax(np.where(np.isfinite(step), step, -1.0), axis=1) > max_speed
+    return np.flatnonzero(fast) + 1
+
+
+def implausible_warning(m: Motion, where) -> Optional[str]:
+    """A one-line warning naming the frames of :func:`implausible_frames`, or None."""
+    bad = implausible_frames(m)
+    if not len(bad):
+        return None
+    return (f"warning: {where}: joints jump faster than {MAX_PLAUSIBLE_SPEED:g} m/s at frames {_frames(bad)} "
+            "(a capture glitch?); they give unreal accelerations: trim them before simulating")
+
+
 def _frames(idx: np.ndarray, most: int = 8) -> str:
     idx = [int(i) for i in idx]
     text = ", ".join(str(i) for i in idx[:most])

@@ -36,7 +36,7 @@ from scipy.interpolate import BSpline
 from .devices import DEFAULT_PRESET, G, DevicePreset, load_preset
 from .errors import InputError
 from .kinematics import EDGE_FRAMES, fill_short_gaps, lowpass, runs, spline
-from .motion import Motion
+from .motion import Motion, implausible_frames
 from .noise import apply_device
 from .progress import CancelToken, ProgressFn, check, report
 from .sensor_frame import forearm_axes, frames_and_body_rates
@@ -221,6 +221,7 @@ def simulate(motion: Motion, device: DevicePreset | str | None = None, config: S
         "edges": "the first and last ~0.1 s of each segment rest on a quadratic extrapolation of one-sided data",
         "segments": [[int(a), int(b)] for a, b in segs], "frames_bridged": int(interp_frames.sum()),
         "axes": axes, "realisation": realisation, "skeleton": skel.name,
+        "implausible_frames": implausible_frames(motion).tolist()[:100],
         "acc_saturated_samples": int(acc_sat.sum()), "gyro_saturated_samples": int(gyro_sat.sum()),
     }
     report(progress, 1.0, "done")

@@ -153,3 +153,18 @@ def test_same_seed_same_bytes_across_processes(tmp_path):
     assert outs[0] == outs[1]
     with h5py.File(tmp_path / "0.h5") as f:
         assert not np.array_equal(f["acc"][()], f["acc_clean"][()])     # device errors were applied
+
+
+def test_implausible_joint_jumps_are_warned_and_recorded(tmp_path, capsys):
+    m = still("down", seconds=2)
+    m.joints[20:, 13] += [0.0, 0.0, 0.8]          # the left wrist jumps 0.8 m in one frame (24 m/s at 30 fps)
+    src = save_motion(m, tmp_path / "glitch.npz")
+    out = tmp_path / "o.h5"
+    assert run_cli(src, "--out", out, "--device", "ideal") == 0
+    err = capsys.readouterr().err
+    assert f"warning: {src}: joints jump faster than 15 m/s at frames 20 " in err
+    with h5py.File(out) as f:
+        assert json.loads(f.attrs["provenance"])["implausible_frames"] == [20]
+    # a calm motion gets no warning
+    assert run_cli(save_motion(still("down"), tmp_path / "calm.npz"), "--out", out) == 0
+    assert "joints jump" not in capsys.readouterr().err

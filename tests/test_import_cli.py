@@ -68,3 +68,13 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, case):
     assert err.startswith("imu2safety: error: ") and "\n" not in err
     assert not out.exists()
     assert not list(tmp_path.glob(".never*"))      # no temporary left behind
+
+
+def test_import_warns_about_the_cmu_clips_glitchy_first_frames(tmp_path, capsys):
+    from pathlib import Path
+    from imu2safety.app.cli import main as cli_main
+    bvh = Path(__file__).resolve().parents[1] / "resources" / "demo" / "cmu_16_15_walk.bvh"
+    assert cli_main(["import", str(bvh), "--out", str(tmp_path / "w.npz")]) == 0
+    err = capsys.readouterr().err
+    # the file blends in from a T-pose at 20-34 m/s over its first frames
+    assert "joints jump faster than 15 m/s at frames 1, 2, 3, 4 (a capture glitch?)" in err
