@@ -27,7 +27,7 @@ from typing import Dict, List, Optional
 
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDialog, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QApplication, QDialog, QDockWidget, QFileDialog, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QPushButton, QSizePolicy, QStyle, QTableWidget,
                                QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
 

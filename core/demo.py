@@ -116,7 +116,6 @@ def demo_motion(fps: int = FPS, duration_s: float = DURATION_S) -> Motion:
     n = int(round(duration_s * fps))
     t = np.arange(n) / fps
     f = 0.9                                   # strides per second
-    walk = t < WALK_END_S
     # gait fades out over the fall so the legs settle (smoothly: no kink in the joint angles)
     fade = 1.0 - _smoothstep((t - WALK_END_S) / 0.5)
     ph = 2 * np.pi * f * t

@@ -122,7 +122,6 @@ class RTDetrDetector(Detector):
 
     def __init__(self, model: str | os.PathLike = DEFAULT_RTDETR, device: str = "cpu", threshold: float = 0.5,
                  allow_download: bool = False, every: int = 5, _model=None, _processor=None):
-        import torch  # noqa: F401  (torch is a hard dependency; import here keeps module import cheap)
 
         self.device = device
         self.threshold = threshold

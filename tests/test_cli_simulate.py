@@ -10,7 +10,7 @@ import pytest
 
 from imu2safety.app.cli import main
 from imu2safety.core.devices import G
-from imu2safety.core.motion import Motion, save_motion
+from imu2safety.core.motion import save_motion
 from motion_factory import still
 
 

@@ -112,7 +112,6 @@ def test_user_data_dir_respects_environment(monkeypatch, tmp_path):
 
 def test_demo_project_has_the_fall_clip_with_video_and_the_mocap_walk(tmp_path):
     from imu2safety.core.devices import G
-    from imu2safety.core.project import Project
 
     p = demo.open_demo_project(tmp_path / "demo")
     try:

@@ -1,5 +1,4 @@
 """Person boxes (detectors, propagation) and stable track ids."""
-import cv2
 import numpy as np
 import pytest
 

@@ -455,7 +455,7 @@ def test_a_live_exports_temporary_is_not_removed(with_earlier):
 
 
 def test_a_clip_that_cannot_be_simulated_is_named(tmp_path):
-    from imu2safety.core.motion import Motion, save_motion
+    from imu2safety.core.motion import save_motion
     from project_factory import waving
     m = waving(seconds=3.0)
     m.joints[:, 16] = np.nan                     # the right wrist is never seen

@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from imu2safety.core import demo
 from imu2safety.core.detect import Detector
 
 from recon_helpers import person_video, save_official_checkpoint, save_tiny_vitpose, tiny_lifter

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from imu2safety.core.errors import InputError
-from imu2safety.core.import_bvh import arm_map, import_bvh, parse_bvh, side_part
+from imu2safety.core.import_bvh import arm_map, import_bvh, side_part
 from imu2safety.core.importers import import_motion
 from imu2safety.core.motion import load_motion, save_motion
 from imu2safety.core.simulate import SimConfig, simulate

@@ -1,5 +1,4 @@
 """Project store: opening and locking, commands with undo/redo, the edit log, migrations, crashes."""
-import json
 import os
 import signal
 import sqlite3
