@@ -3,9 +3,9 @@
 Composition only: the panels live in :mod:`imu2safety.widgets`, the logic in the
 core (project and commands, simulator, video reader, export). The window
 
-- owns one :class:`~imu2safety.core.playhead.Playhead` that every panel observes
+- owns one :class:`~imu2safety.core.session.playhead.Playhead` that every panel observes
   and a clock (QTimer + QElapsedTimer) that drives it at the clip's real rate;
-- wraps every project edit (a core :class:`~imu2safety.core.commands.Command`) in
+- wraps every project edit (a core :class:`~imu2safety.core.project.commands.Command`) in
   a ``QUndoCommand`` on a ``QUndoStack``; commands sharing a ``merge_key`` (one
   drag) merge into one undo step;
 - refreshes the panels from the project's change events (one source of truth);
@@ -17,6 +17,7 @@ core (project and commands, simulator, video reader, export). The window
   Edits are committed to the project's SQLite file as they are made, so a
   failing background job cannot lose them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,14 +28,29 @@ from typing import Dict, List, Optional
 
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDialog, QDockWidget, QFileDialog, QHeaderView, QLabel,
-                               QMainWindow, QMessageBox, QPushButton, QSizePolicy, QStyle, QTableWidget,
-                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core import commands as C
-from ..core.errors import InputError
-from ..core.playhead import Playhead
-from ..core.simulate import SimConfig, simulate
+from ..core.base.errors import InputError
+from ..core.project import commands as C
+from ..core.session.playhead import Playhead
+from ..core.sim.simulate import SimConfig, simulate
 from ..widgets.clips_panel import ClipsPanel
 from ..widgets.device_panel import DevicePanel
 from ..widgets.imu_plots import ImuPlots
@@ -55,8 +71,11 @@ SHORTCUTS = [
     ("Home / End", "first / last frame"),
     ("[ / ]", "slower / faster (0.25× – 2×)"),
     ("Enter", "open a segment here; Enter again closes it with the chosen label"),
-    ("1 – 9, 0", "assign that behaviour: closes an open segment, relabels the selected one, "
-                 "or picks the label for the next segment"),
+    (
+        "1 – 9, 0",
+        "assign that behaviour: closes an open segment, relabels the selected one, "
+        "or picks the label for the next segment",
+    ),
     ("Delete / Backspace", "delete the selected segment"),
     ("Esc", "cancel the open segment / clear the selection"),
     ("I / O", "trim in / out at the playhead"),
@@ -64,8 +83,11 @@ SHORTCUTS = [
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (a drag is one step)"),
     ("Ctrl+E", "export dataset"),
     ("?", "this sheet"),
-    ("Mouse", "click a plot, the timeline or a segment to seek; drag the trim handles; "
-              "wheel on the timeline zooms, Shift+wheel scrolls; drag in the 3D view to orbit"),
+    (
+        "Mouse",
+        "click a plot, the timeline or a segment to seek; drag the trim handles; "
+        "wheel on the timeline zooms, Shift+wheel scrolls; drag in the 3D view to orbit",
+    ),
 ]
 
 
@@ -91,7 +113,7 @@ class ProjectUndoCommand(QUndoCommand):
         return zlib.crc32(type(self.cmd).__name__.encode()) & 0x7FFFFFFF
 
     def redo(self) -> None:
-        if self._first:         # done by MainWindow.execute before the push
+        if self._first:  # done by MainWindow.execute before the push
             self._first = False
             return
         self.window._guarded(lambda: self.cmd.do(self.window.project), "redo")
@@ -166,7 +188,7 @@ class MainWindow(QMainWindow):
         self.motion = None
         self.video = None
         self.signal = None
-        self.device = None                 # the DevicePreset being shown (maybe edited, unsaved)
+        self.device = None  # the DevicePreset being shown (maybe edited, unsaved)
         self.device_edited = False
         self.selected: Optional[int] = None
         self.open_start: Optional[int] = None
@@ -212,7 +234,7 @@ class MainWindow(QMainWindow):
         self.labels_panel = LabelsPanel()
         self.device_panel = DevicePanel()
         self.clips_panel = ClipsPanel()
-        try:                                   # the realism panel (issue 6) is optional in a partial build
+        try:  # the realism panel (issue 6) is optional in a partial build
             from ..widgets.realism_panel import RealismPanel
 
             self.realism_panel = RealismPanel()
@@ -245,11 +267,12 @@ class MainWindow(QMainWindow):
         self.play_btn.clicked.connect(self.toggle_play)
         tb.addWidget(self.play_btn)
         st = self.style()
-        for icon, tip, fn in ((QStyle.SP_MediaSkipBackward, "first frame (Home)", lambda: self.playhead.seek(0)),
-                              (QStyle.SP_MediaSeekBackward, "previous frame (←)", lambda: self.playhead.step(-1)),
-                              (QStyle.SP_MediaSeekForward, "next frame (→)", lambda: self.playhead.step(1)),
-                              (QStyle.SP_MediaSkipForward, "last frame (End)",
-                               lambda: self.playhead.seek(self.playhead.last_frame))):
+        for icon, tip, fn in (
+            (QStyle.SP_MediaSkipBackward, "first frame (Home)", lambda: self.playhead.seek(0)),
+            (QStyle.SP_MediaSeekBackward, "previous frame (←)", lambda: self.playhead.step(-1)),
+            (QStyle.SP_MediaSeekForward, "next frame (→)", lambda: self.playhead.step(1)),
+            (QStyle.SP_MediaSkipForward, "last frame (End)", lambda: self.playhead.seek(self.playhead.last_frame)),
+        ):
             b = QPushButton(st.standardIcon(icon), "")
             b.setToolTip(tip)
             b.setFocusPolicy(Qt.NoFocus)
@@ -322,7 +345,9 @@ class MainWindow(QMainWindow):
             e.addAction(a)
         e.addSeparator()
         self._act(e, "Open / close segment", [Qt.Key_Return, Qt.Key_Enter], self.toggle_segment)
-        self._act(e, "Delete segment", [QKeySequence.Delete, Qt.Key_Backspace], lambda: self.delete_segment(self.selected))
+        self._act(
+            e, "Delete segment", [QKeySequence.Delete, Qt.Key_Backspace], lambda: self.delete_segment(self.selected)
+        )
         self._act(e, "Cancel / clear selection", Qt.Key_Escape, self.cancel)
         self._act(e, "Trim in here", "I", lambda: self.trim_here("in"))
         self._act(e, "Trim out here", "O", lambda: self.trim_here("out"))
@@ -369,7 +394,7 @@ class MainWindow(QMainWindow):
         if self.realism_panel is not None:
             from PySide6.QtWidgets import QScrollArea
 
-            holder = QScrollArea()             # its plots' minimum width must not widen the window
+            holder = QScrollArea()  # its plots' minimum width must not widen the window
             holder.setWidgetResizable(True)
             holder.setWidget(self.realism_panel)
             d["realism"] = self._dock("Realism", "dock_realism", holder, L)
@@ -380,7 +405,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["clips"], d["labels"], Qt.Vertical)
         self.splitDockWidget(d["video"], d["imu"], Qt.Vertical)
         self.splitDockWidget(d["video"], d["skeleton"], Qt.Horizontal)
-        if "realism" in d:                      # a tab behind the IMU plots (both are signal views)
+        if "realism" in d:  # a tab behind the IMU plots (both are signal views)
             self.tabifyDockWidget(d["imu"], d["realism"])
             d["imu"].raise_()
         self._size_docks()
@@ -427,8 +452,7 @@ class MainWindow(QMainWindow):
         return [p for p in v if p]
 
     def _remember(self, folder: Path) -> None:
-        items = [str(Path(folder).resolve())] + [p for p in self.recent_projects()
-                                                 if p != str(Path(folder).resolve())]
+        items = [str(Path(folder).resolve())] + [p for p in self.recent_projects() if p != str(Path(folder).resolve())]
         self.settings.setValue("recent/projects", items[:MAX_RECENT])
         self.settings.sync()
         self._fill_recent()
@@ -457,10 +481,12 @@ class MainWindow(QMainWindow):
                 return previous(etype, value, tb)
             log.error("uncaught exception", exc_info=(etype, value, tb))
             try:
-                self.show_error(f"internal error: {etype.__name__}: {value} (your labels are saved; "
-                                "details in the log)")
-            except RuntimeError:      # the window is gone
+                self.show_error(
+                    f"internal error: {etype.__name__}: {value} (your labels are saved; details in the log)"
+                )
+            except RuntimeError:  # the window is gone
                 previous(etype, value, tb)
+
         sys.excepthook = hook
 
     def clear_error(self) -> None:
@@ -479,7 +505,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ project
     def open_project(self, folder, clip_id: Optional[str] = None) -> bool:
-        from ..core.project import Project
+        from ..core.project.project import Project
 
         proj = self._guarded(lambda: Project.open(folder), "open project")
         if proj is None:
@@ -488,19 +514,21 @@ class MainWindow(QMainWindow):
         return True
 
     def open_demo(self, reset: bool = False) -> bool:
-        from ..core.demo import open_demo_project
+        from ..core.project.demo import open_demo_project
 
         self.statusBar().showMessage("Preparing the demo project…")
         QApplication.processEvents()
-        from ..core.demo import MAIN_CLIP
+        from ..core.project.demo import MAIN_CLIP
 
         proj = self._guarded(lambda: open_demo_project(reset=reset), "demo")
         if proj is None:
             return False
         last = self.settings.value(f"last/clip/{Path(proj.folder).resolve()}")
         self.set_project(proj, None if (last and not reset) else MAIN_CLIP)
-        self.statusBar().showMessage("Demo project: a figure walks, loses balance, falls and lies still. "
-                                     "Press Space to play, ? for shortcuts.", 20000)
+        self.statusBar().showMessage(
+            "Demo project: a figure walks, loses balance, falls and lies still. Press Space to play, ? for shortcuts.",
+            20000,
+        )
         return True
 
     def set_project(self, proj, clip_id: Optional[str] = None) -> None:
@@ -538,8 +566,7 @@ class MainWindow(QMainWindow):
         counts: Dict[str, int] = {}
         for s in self.project.segments():
             counts[s.clip_id] = counts.get(s.clip_id, 0) + 1
-        self.clips_panel.set_clips(self.project.name, self.project.clips(), counts,
-                                   self.clip.id if self.clip else None)
+        self.clips_panel.set_clips(self.project.name, self.project.clips(), counts, self.clip.id if self.clip else None)
 
     def open_clip(self, clip_id: str) -> None:
         if self.project is None:
@@ -560,7 +587,7 @@ class MainWindow(QMainWindow):
             self.video = None
         msg = "No video for this clip (skeleton only)"
         if clip.video_path:
-            from ..core.video import VideoReader
+            from ..core.reconstruct.video import VideoReader
 
             vp = Path(clip.video_path)
             vp = vp if vp.is_absolute() else Path(self.project.folder) / vp
@@ -578,7 +605,7 @@ class MainWindow(QMainWindow):
             p = self._guarded(pr.preset, "profile")
             if p is not None:
                 profiles[pr.name] = p
-        from ..core.devices import DEFAULT_PRESET
+        from ..core.sim.devices import DEFAULT_PRESET
 
         self.device_panel.set_choices(profiles, clip.profile or DEFAULT_PRESET)
         self.device_panel.set_preset(dev)
@@ -616,7 +643,7 @@ class MainWindow(QMainWindow):
             if (old.wrist, old.seed, old.profile) != (self.clip.wrist, self.clip.seed, self.clip.profile):
                 self.device_panel.set_clip_fields(self.clip.wrist, self.clip.seed)
                 if old.profile != self.clip.profile:
-                    from ..core.devices import DEFAULT_PRESET
+                    from ..core.sim.devices import DEFAULT_PRESET
 
                     self.device = self._guarded(lambda: self.project.device_for(self.clip.id), "device")
                     self.device_panel.set_preset(self.device)
@@ -704,8 +731,9 @@ class MainWindow(QMainWindow):
         if self.open_start is None:
             self.open_start = self.playhead.frame
             self.timeline.set_open_start(self.open_start)
-            self.statusBar().showMessage(f"Segment open at frame {self.open_start}: move, then Enter (or 1–9) "
-                                         "to close it; Esc cancels")
+            self.statusBar().showMessage(
+                f"Segment open at frame {self.open_start}: move, then Enter (or 1–9) to close it; Esc cancels"
+            )
             self._update_title()
             return
         self.close_segment(self.labels_panel.template())
@@ -718,10 +746,20 @@ class MainWindow(QMainWindow):
         if fields.get("behaviour") is None:
             self.show_error("choose a behaviour in the Labels panel first")
             return None
-        cmd = self.execute(C.AddSegment(self.clip.id, a, b + 1, fields["behaviour"], fields["safety"],
-                                        phase=fields.get("phase"), confidence=fields.get("confidence", 1.0),
-                                        severity=fields.get("severity"), occluded=fields.get("occluded", False),
-                                        partly_out_of_frame=fields.get("partly_out_of_frame", False)))
+        cmd = self.execute(
+            C.AddSegment(
+                self.clip.id,
+                a,
+                b + 1,
+                fields["behaviour"],
+                fields["safety"],
+                phase=fields.get("phase"),
+                confidence=fields.get("confidence", 1.0),
+                severity=fields.get("severity"),
+                occluded=fields.get("occluded", False),
+                partly_out_of_frame=fields.get("partly_out_of_frame", False),
+            )
+        )
         if cmd is None:
             return None
         self.select_segment(cmd.segment_id)
@@ -738,8 +776,9 @@ class MainWindow(QMainWindow):
         safety = "unsafe" if tax.is_critical(behaviour) else "safe"
         if self.open_start is not None:
             t = self.labels_panel.template()
-            t.update(behaviour=behaviour, safety=safety, phase=None,
-                     severity=None if safety == "safe" else t.get("severity"))
+            t.update(
+                behaviour=behaviour, safety=safety, phase=None, severity=None if safety == "safe" else t.get("severity")
+            )
             if t["safety"] == "safe":
                 t["severity"] = None
             self.labels_panel.select_behaviour(behaviour)
@@ -759,7 +798,7 @@ class MainWindow(QMainWindow):
         self.labels_panel.select_behaviour(behaviour)
 
     def _segment_edit(self, seg_id: int, fields: dict) -> None:
-        if "confidence" in fields:      # spin box steps: one undo step per burst of the same field
+        if "confidence" in fields:  # spin box steps: one undo step per burst of the same field
             cmd = C.UpdateSegment(seg_id, merge_key=f"seg-{seg_id}-confidence", **fields)
         else:
             cmd = C.UpdateSegment(seg_id, **fields)
@@ -805,8 +844,8 @@ class MainWindow(QMainWindow):
         if self.clip is None:
             return
         if name != (self.clip.profile or None):
-            self.execute(C.UpdateClip(self.clip.id, profile=name))     # the project event reloads the device
-        else:                                                          # same preset again: drop the live edits
+            self.execute(C.UpdateClip(self.clip.id, profile=name))  # the project event reloads the device
+        else:  # same preset again: drop the live edits
             self._apply_device(self.device_panel.preset, edited=False)
 
     def _save_profile(self, name: str, data: dict) -> None:
@@ -818,8 +857,10 @@ class MainWindow(QMainWindow):
             self._update_title()
 
     def _delete_clip(self, clip_id: str) -> None:
-        if QMessageBox.question(self, "Delete clip", f"Delete clip '{clip_id}' and its labels? "
-                                "(Ctrl+Z undoes it)") == QMessageBox.Yes:
+        if (
+            QMessageBox.question(self, "Delete clip", f"Delete clip '{clip_id}' and its labels? (Ctrl+Z undoes it)")
+            == QMessageBox.Yes
+        ):
             self.execute(C.DeleteClip(clip_id))
 
     # ------------------------------------------------------------------ simulation in the background
@@ -832,8 +873,11 @@ class MainWindow(QMainWindow):
     def _apply_device(self, preset, edited: bool = True, panel: bool = True) -> None:
         """Show and simulate with ``preset`` (live tuning; 'Save as profile…' stores it in the project)."""
         self.device = preset
-        self.device_edited = edited and self.clip is not None and \
-            preset.to_json() != self._guarded(lambda: self.project.device_for(self.clip.id), "device").to_json()
+        self.device_edited = (
+            edited
+            and self.clip is not None
+            and preset.to_json() != self._guarded(lambda: self.project.device_for(self.clip.id), "device").to_json()
+        )
         if panel:
             self.device_panel.set_preset(preset, base=False)
         self._update_title()
@@ -850,8 +894,9 @@ class MainWindow(QMainWindow):
         cfg = SimConfig(wrist=self.clip.wrist, seed=int(self.clip.seed))
         c = self.clip
         # the trimmed clip, as the export simulates it; times shifted back onto the source's frames
-        w = Worker(_timed_simulate, self.motion.slice(c.trim_in, c.trim_out), self.device, cfg,
-                   t0=float(c.seconds(c.trim_in)))
+        w = Worker(
+            _timed_simulate, self.motion.slice(c.trim_in, c.trim_out), self.device, cfg, t0=float(c.seconds(c.trim_in))
+        )
         w.signals.finished.connect(self._sim_done)
         w.signals.failed.connect(self._sim_failed)
         w.signals.cancelled.connect(self._sim_ended)
@@ -869,9 +914,11 @@ class MainWindow(QMainWindow):
         self.last_sim_ms = ms
         self.sim_count += 1
         sat = sig.provenance.get("acc_saturated_samples", 0) + sig.provenance.get("gyro_saturated_samples", 0)
-        status = (f"{sig.device.id}{' (edited)' if self.device_edited else ''}  {sig.rate_hz:g} Hz  "
-                  f"{sig.wrist} wrist  seed {sig.seed}  · simulated in {ms:.0f} ms"
-                  + (f"  · {sat} samples at the device range" if sat else ""))
+        status = (
+            f"{sig.device.id}{' (edited)' if self.device_edited else ''}  {sig.rate_hz:g} Hz  "
+            f"{sig.wrist} wrist  seed {sig.seed}  · simulated in {ms:.0f} ms"
+            + (f"  · {sat} samples at the device range" if sat else "")
+        )
         self.imu_plots.set_signal(sig, status)
         self._feed_realism()
 
@@ -948,7 +995,7 @@ class MainWindow(QMainWindow):
             self.open_project(d)
 
     def new_project_dialog(self) -> None:
-        from ..core.project import Project
+        from ..core.project.project import Project
 
         d = QFileDialog.getExistingDirectory(self, "New project: choose an empty folder")
         if d:
@@ -960,8 +1007,9 @@ class MainWindow(QMainWindow):
         if self.project is None:
             self.show_error("open or create a project first")
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Add motion", "",
-                                              "Motion files (*.npz *.bvh *.skeleton *.npy *.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Add motion", "", "Motion files (*.npz *.bvh *.skeleton *.npy *.csv);;All files (*)"
+        )
         if path:
             self.add_motion(path)
 
@@ -969,19 +1017,20 @@ class MainWindow(QMainWindow):
         """Import a skeleton file (any format the core's importers read) and add it as a clip."""
         import tempfile
 
-        from ..core.motion import save_motion
+        from ..core.motion.interchange import save_motion
 
         def work():
             p = Path(path)
             if p.suffix.lower() == ".npz":
                 return self.project.add_clip(p).id
-            from ..core.importers import import_motion
+            from ..core.motion.importers import import_motion
 
             m = import_motion(p)
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / (p.stem + ".npz")
                 save_motion(m, out)
                 return self.project.add_clip(out, subject=str(m.meta.get("subject", ""))).id
+
         cid = self._guarded(work, "add motion")
         if cid:
             self.adopt_last_command()
@@ -991,7 +1040,7 @@ class MainWindow(QMainWindow):
 
     def reconstruct_dialog(self) -> None:
         try:
-            from .reconstruct_dialog import ReconstructDialog
+            from .dialogs.reconstruct_dialog import ReconstructDialog
         except ImportError:
             self.show_error("video reconstruction is not available in this build (core/reconstruct.py missing)")
             return
@@ -1004,7 +1053,7 @@ class MainWindow(QMainWindow):
         if self.project is None:
             self.show_error("open a project first")
             return
-        from .export_dialog import ExportDialog
+        from .dialogs.export_dialog import ExportDialog
 
         self.pause()
         dlg = ExportDialog(self.project, self)

@@ -7,6 +7,7 @@ thread (queued connections): ``progress(fraction, message)``,
 exception's type and text) and ``cancelled()``. Exactly one of the last three is
 emitted. ``Worker.cancel()`` sets the core's :class:`CancelToken`.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -14,8 +15,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..core.errors import InputError
-from ..core.progress import CancelToken, Cancelled
+from ..core.base.errors import InputError
+from ..core.base.progress import Cancelled, CancelToken
 
 
 class WorkerSignals(QObject):
@@ -33,7 +34,7 @@ class Worker(QRunnable):
         self.signals = WorkerSignals()
         self.with_progress = with_progress
         self.traceback = ""
-        self.setAutoDelete(False)     # the owner keeps a reference until a result arrives
+        self.setAutoDelete(False)  # the owner keeps a reference until a result arrives
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -52,7 +53,7 @@ class Worker(QRunnable):
             self.signals.cancelled.emit()
         except InputError as exc:
             self.signals.failed.emit(str(exc))
-        except Exception as exc:   # a bug: keep the traceback for the log, show one line
+        except Exception as exc:  # a bug: keep the traceback for the log, show one line
             self.traceback = traceback.format_exc()
             self.signals.failed.emit(f"{exc.__class__.__name__}: {exc}")
         else:

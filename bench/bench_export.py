@@ -8,6 +8,7 @@ MB/s of dataset written, and the peak resident memory of the exporting process
 (and its growth over the process after imports). A profile of one run says
 where the time goes (simulation vs HDF5 writing/compression).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 
 CHILD = r"""
 import json, resource, sys, time
-from imu2safety.core.export import ExportConfig, export_dataset
+from imu2safety.core.dataset.export import ExportConfig, export_dataset
 import h5py, numpy, scipy.signal
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 cfg = ExportConfig(compression=sys.argv[3], variants=int(sys.argv[4]), workers=int(sys.argv[5]) or 1)
@@ -38,7 +39,7 @@ print(json.dumps({"seconds": dt, "bytes": s.bytes, "windows": s.n_windows, "peak
 
 PROFILE = r"""
 import cProfile, pstats, sys, io
-from imu2safety.core.export import ExportConfig, export_dataset
+from imu2safety.core.dataset.export import ExportConfig, export_dataset
 pr = cProfile.Profile(); pr.enable()
 export_dataset(sys.argv[1], sys.argv[2], ExportConfig(compression=sys.argv[3]))
 pr.disable()
@@ -57,10 +58,11 @@ print({k: round(v, 2) for k, v in out.items()}, "total", round(tot, 2))
 
 def build(folder: Path, n: int, seconds: float, fps: float = 30.0) -> None:
     sys.path.insert(0, str(HERE.parent / "tests"))
-    from imu2safety.core import commands as C
-    from imu2safety.core.motion import save_motion
-    from imu2safety.core.project import Project
     from project_factory import waving
+
+    from imu2safety.core.motion.interchange import save_motion
+    from imu2safety.core.project import commands as C
+    from imu2safety.core.project.project import Project
 
     src = folder.parent / "src"
     src.mkdir()
@@ -72,7 +74,7 @@ def build(folder: Path, n: int, seconds: float, fps: float = 30.0) -> None:
             save_motion(m, f)
             c = p.add_clip(f, subject=f"S{i % 20:02d}")
             cmds, t = [], 0
-            while t < c.n_frames - 1:                    # alternating labels every 5-15 s
+            while t < c.n_frames - 1:  # alternating labels every 5-15 s
                 e = min(c.n_frames, t + int(rng.uniform(5, 15) * fps))
                 beh = ["walking", "falling", "sitting", "shoving"][int(rng.integers(4))]
                 cmds.append(C.AddSegment(c.id, t, e, beh, "unsafe" if beh in ("falling", "shoving") else "safe"))
@@ -94,30 +96,54 @@ def main() -> int:
         tmp = Path(tmp)
         t = time.perf_counter()
         build(tmp / "proj", args.clips, args.seconds)
-        print(f"built project: {args.clips} clips x {args.seconds:g} s in {time.perf_counter() - t:.1f} s "
-              f"(not timed below)", flush=True)
+        print(
+            f"built project: {args.clips} clips x {args.seconds:g} s in {time.perf_counter() - t:.1f} s "
+            f"(not timed below)",
+            flush=True,
+        )
         results = []
         for r in range(args.runs):
             out = tmp / f"d{r}.h5"
-            res = subprocess.run([sys.executable, "-c", CHILD, str(tmp / "proj"), str(out), args.compression,
-                                  str(args.variants), str(args.workers)], capture_output=True, text=True,
-                                 check=True)
+            res = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    str(tmp / "proj"),
+                    str(out),
+                    args.compression,
+                    str(args.variants),
+                    str(args.workers),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             d = json.loads(res.stdout.strip().splitlines()[-1])
             results.append(d)
-            print(f"run {r + 1}: {d['seconds']:.2f} s, {d['bytes'] / 1e6:.1f} MB, {d['windows']} windows, "
-                  f"peak RSS {d['peak_kb'] / 1024:.0f} MiB (after imports {d['base_kb'] / 1024:.0f} MiB)", flush=True)
+            print(
+                f"run {r + 1}: {d['seconds']:.2f} s, {d['bytes'] / 1e6:.1f} MB, {d['windows']} windows, "
+                f"peak RSS {d['peak_kb'] / 1024:.0f} MiB (after imports {d['base_kb'] / 1024:.0f} MiB)",
+                flush=True,
+            )
             out.unlink()
         secs = statistics.median(d["seconds"] for d in results)
         mb = statistics.median(d["bytes"] for d in results) / 1e6
         peak = statistics.median(d["peak_kb"] for d in results) / 1024
         grow = statistics.median(d["peak_kb"] - d["base_kb"] for d in results) / 1024
-        print(f"median of {args.runs}: {secs:.2f} s, {mb:.1f} MB written, {mb / secs:.1f} MB/s, "
-              f"{args.clips * args.seconds / secs:.0f} s of clip per s, peak RSS {peak:.0f} MiB "
-              f"(+{grow:.0f} MiB over imports); compression {args.compression}, variants {args.variants}, "
-              f"workers {args.workers or 'default'}")
+        print(
+            f"median of {args.runs}: {secs:.2f} s, {mb:.1f} MB written, {mb / secs:.1f} MB/s, "
+            f"{args.clips * args.seconds / secs:.0f} s of clip per s, peak RSS {peak:.0f} MiB "
+            f"(+{grow:.0f} MiB over imports); compression {args.compression}, variants {args.variants}, "
+            f"workers {args.workers or 'default'}"
+        )
         if args.profile:
-            res = subprocess.run([sys.executable, "-c", PROFILE, str(tmp / "proj"), str(tmp / "prof.h5"),
-                                  args.compression], capture_output=True, text=True, check=True)
+            res = subprocess.run(
+                [sys.executable, "-c", PROFILE, str(tmp / "proj"), str(tmp / "prof.h5"), args.compression],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             print("profile (cumulative s):", res.stdout.strip())
     return 0
 

@@ -11,6 +11,7 @@ Figures are medians of several runs.
 ``--full`` also runs the real pipeline (``reconstruct_video``) on a generated
 10 s, 30 fps, 640x480 clip with ViTPose-S and a fixed person box.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,19 @@ def vitpose(hidden, depth, heads):
     from transformers import VitPoseBackboneConfig, VitPoseConfig, VitPoseForPoseEstimation
     from transformers.models.vitpose import VitPoseImageProcessorPil
 
-    bb = VitPoseBackboneConfig(hidden_size=hidden, num_hidden_layers=depth, num_attention_heads=heads,
-                               image_size=[256, 192], patch_size=[16, 16], out_indices=[depth])
+    bb = VitPoseBackboneConfig(
+        hidden_size=hidden,
+        num_hidden_layers=depth,
+        num_attention_heads=heads,
+        image_size=[256, 192],
+        patch_size=[16, 16],
+        out_indices=[depth],
+    )
     return VitPoseForPoseEstimation(VitPoseConfig(backbone_config=bb, num_labels=17)).eval(), VitPoseImageProcessorPil()
 
 
 def timed(fn, repeats):
-    fn()                                           # warm-up
+    fn()  # warm-up
     out = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -66,9 +73,9 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--full", action="store_true")
     args = ap.parse_args(argv)
-    from imu2safety.core.lift3d import TemporalModel, lift
-    from imu2safety.core.pose2d import PoseEstimator
-    from imu2safety.core.video import VideoReader
+    from imu2safety.core.reconstruct.lift3d import TemporalModel, lift
+    from imu2safety.core.reconstruct.pose2d import PoseEstimator
+    from imu2safety.core.reconstruct.video import VideoReader
 
     dev = args.device
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {dev}", flush=True)
@@ -82,8 +89,11 @@ def main(argv=None):
         items = [(frame, box1)] * 8
         t8 = timed(lambda: est.estimate_many(items), max(2, args.repeats // 2))
         res[name] = t1
-        print(f"{name}: {1 / t1:6.2f} frames/s one person per frame (batch 1, incl. crop + post-processing); "
-              f"{8 / t8:6.2f} crops/s in batches of 8", flush=True)
+        print(
+            f"{name}: {1 / t1:6.2f} frames/s one person per frame (batch 1, incl. crop + post-processing); "
+            f"{8 / t8:6.2f} crops/s in batches of 8",
+            flush=True,
+        )
     lifter = TemporalModel(17, 2, 17, filter_widths=[3, 3, 3, 3, 3], channels=1024).eval()
     kps = 320 + np.random.default_rng(2).normal(0, 40, (300, 17, 2))
     tl = timed(lambda: lift(lifter, kps, 640, 480, device=dev), max(3, args.repeats // 2))
@@ -100,19 +110,31 @@ def main(argv=None):
         print(f"decode 300 frames 640x480 (open/scan + read): {td:.2f} s", flush=True)
         for name, t1 in res.items():
             est_total = td + 300 * t1 + tl
-            print(f"end-to-end estimate, 10 s 30 fps clip, one person, {name}: {est_total:.1f} s "
-                  f"({est_total / 10:.1f}x real time)", flush=True)
+            print(
+                f"end-to-end estimate, 10 s 30 fps clip, one person, {name}: {est_total:.1f} s "
+                f"({est_total / 10:.1f}x real time)",
+                flush=True,
+            )
         if args.full:
-            from imu2safety.core.reconstruct import reconstruct_video
-            from imu2safety.core.lift3d import TemporalModel as TM
+            from imu2safety.core.reconstruct.lift3d import TemporalModel as TM
+            from imu2safety.core.reconstruct.pipeline import reconstruct_video
 
             model, proc = vitpose(*SIZES["ViTPose-S"])
             est = PoseEstimator(_model=model, _processor=proc, device=dev)
             t = time.perf_counter()
-            reconstruct_video(clip, pose_model=est, lifter=TM(17, 2, 17, [3, 3, 3, 3, 3]).eval(),
-                              detector="box:200,60,320,420", cache_dir=Path(d) / "cache", device=dev)
-            print(f"measured end-to-end (reconstruct_video, ViTPose-S, fixed box, no cache): "
-                  f"{time.perf_counter() - t:.1f} s", flush=True)
+            reconstruct_video(
+                clip,
+                pose_model=est,
+                lifter=TM(17, 2, 17, [3, 3, 3, 3, 3]).eval(),
+                detector="box:200,60,320,420",
+                cache_dir=Path(d) / "cache",
+                device=dev,
+            )
+            print(
+                f"measured end-to-end (reconstruct_video, ViTPose-S, fixed box, no cache): "
+                f"{time.perf_counter() - t:.1f} s",
+                flush=True,
+            )
     return 0
 
 

@@ -5,6 +5,7 @@ included), as the median of several runs. Target: one hour in under 1 s on one c
 
     .venv/bin/python bench/bench_simulate.py [--runs 5] [--hours 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from motion_factory import standing_pose  # noqa: E402
 
-from imu2safety.core.motion import Motion  # noqa: E402
-from imu2safety.core.simulate import SimConfig, simulate  # noqa: E402
+from imu2safety.core.motion.interchange import Motion  # noqa: E402
+from imu2safety.core.sim.simulate import SimConfig, simulate  # noqa: E402
 
 
 def make_motion(hours: float, fps: float = 30.0) -> Motion:
@@ -48,7 +49,7 @@ def main() -> None:
     ap.add_argument("--device", default="watch-bmi270")
     args = ap.parse_args()
     m = make_motion(args.hours)
-    simulate(make_motion(0.01), args.device, SimConfig())         # warm-up imports
+    simulate(make_motion(0.01), args.device, SimConfig())  # warm-up imports
     times, peaks, n = [], [], 0
     for _ in range(args.runs):
         t0 = time.perf_counter()

@@ -15,6 +15,7 @@ Measures, on the real window (all seven panels visible, 1600 x 1000):
 - re-simulation: a device noise edit until the plots hold the new signal
   (background worker + plot update), median, for the 8 s demo clip.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,9 +51,14 @@ def main() -> int:
     for _ in range(20):
         app.processEvents()
     ph = win.playhead
-    out = {"platform": app.platformName(), "gl_3d_view": win.skeleton_view.is_3d,
-           "view_3d_mode": win.skeleton_view.mode,
-           "clip": win.clip.id, "frames": ph.n_frames, "fps": str(ph.fps)}
+    out = {
+        "platform": app.platformName(),
+        "gl_3d_view": win.skeleton_view.is_3d,
+        "view_3d_mode": win.skeleton_view.mode,
+        "clip": win.clip.id,
+        "frames": ph.n_frames,
+        "fps": str(ph.fps),
+    }
 
     # step update: one playback frame's worth of work, drawn
     steps = []
@@ -61,7 +67,7 @@ def main() -> int:
     for f in range(1, ph.n_frames):
         t0 = time.perf_counter()
         ph.seek(f)
-        app.processEvents()          # delivers the panels' paint events (what playback does)
+        app.processEvents()  # delivers the panels' paint events (what playback does)
         steps.append((time.perf_counter() - t0) * 1000)
     out["step_update_ms_median"] = statistics.median(steps)
     out["step_update_ms_p95"] = pct(steps, 95)

@@ -3,11 +3,12 @@
 World: x forward, y left, z up (right-handed), metres. The person stands at the
 origin facing +x.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from imu2safety.core.motion import Motion
+from imu2safety.core.motion.interchange import Motion
 
 L_UPPER = 0.30
 L_FORE = 0.26
@@ -93,6 +94,7 @@ def lateral_raise(theta_max: float, f: float = 0.5, seconds: float = 4.0, fps: f
 
     def thdd(t):
         return theta_max * w * w * np.cos(w * t) / 2
+
     t = np.arange(T) / fps
     j = np.tile(standing_pose("down"), (T, 1, 1))
     for sh, el, wr, side in ((11, 12, 13, 1.0), (14, 15, 16, -1.0)):
@@ -103,8 +105,25 @@ def lateral_raise(theta_max: float, f: float = 0.5, seconds: float = 4.0, fps: f
 
 
 # ntu25 (Kinect v2) joints from the h36m17 standing pose; hands from a roll angle
-NTU_FROM_H36M = {0: 0, 1: 7, 2: 9, 3: 10, 20: 8, 4: 11, 5: 12, 6: 13, 8: 14, 9: 15, 10: 16,
-                 12: 4, 13: 5, 14: 6, 16: 1, 17: 2, 18: 3}
+NTU_FROM_H36M = {
+    0: 0,
+    1: 7,
+    2: 9,
+    3: 10,
+    20: 8,
+    4: 11,
+    5: 12,
+    6: 13,
+    8: 14,
+    9: 15,
+    10: 16,
+    12: 4,
+    13: 5,
+    14: 6,
+    16: 1,
+    17: 2,
+    18: 3,
+}
 
 
 def rolling_hands(phi, arms: str = "elbow90", fps: float = 30.0) -> Motion:
@@ -122,7 +141,7 @@ def rolling_hands(phi, arms: str = "elbow90", fps: float = 30.0) -> Motion:
         x = (b[NTU_FROM_H36M[wr]] - b[NTU_FROM_H36M[el]]) / L_FORE
         assert np.allclose(x, [1, 0, 0]), "the roll helper wants the forearm pointing forward"
         up = np.array([0.0, 0.0, 1.0])
-        medial = np.array([0.0, -side, 0.0])      # toward the body's midline
+        medial = np.array([0.0, -side, 0.0])  # toward the body's midline
         # thumb up at phi = 0; pronation turns the thumb toward the midline
         thumb_dir = np.cos(phi)[:, None] * up + np.sin(phi)[:, None] * medial
         j[:, hand] = j[:, wr] + 0.08 * x

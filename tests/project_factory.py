@@ -1,14 +1,15 @@
 """Small projects with synthetic motions for the project/export/dataset tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-
-from imu2safety.core import commands as C
-from imu2safety.core.motion import Motion, save_motion
-from imu2safety.core.project import Project
 from motion_factory import L_FORE, standing_pose
+
+from imu2safety.core.motion.interchange import Motion, save_motion
+from imu2safety.core.project import commands as C
+from imu2safety.core.project.project import Project
 
 NTSC = 30000 / 1001
 
@@ -30,8 +31,14 @@ def motion_file(folder: Path, name: str, **kw) -> Path:
     return path
 
 
-def make_project(folder: Path, subjects=("S1", "S2", "S3", "S4"), clips_per_subject: int = 2,
-                 seconds: float = 6.0, fps: float = NTSC, labels: bool = True) -> Path:
+def make_project(
+    folder: Path,
+    subjects=("S1", "S2", "S3", "S4"),
+    clips_per_subject: int = 2,
+    seconds: float = 6.0,
+    fps: float = NTSC,
+    labels: bool = True,
+) -> Path:
     """A project with one clip per (subject, k); each clip: walking 0-40 %, falling 40-70 %."""
     folder = Path(folder)
     src = folder.parent / (folder.name + "_src")
@@ -44,6 +51,17 @@ def make_project(folder: Path, subjects=("S1", "S2", "S3", "S4"), clips_per_subj
                 if labels:
                     n = c.n_frames
                     p.execute(C.AddSegment(c.id, 0, int(0.4 * n), "walking", "safe"))
-                    p.execute(C.AddSegment(c.id, int(0.4 * n), int(0.7 * n), "falling", "unsafe", phase="impact",
-                                           severity=2, confidence=0.9, occluded=True))
+                    p.execute(
+                        C.AddSegment(
+                            c.id,
+                            int(0.4 * n),
+                            int(0.7 * n),
+                            "falling",
+                            "unsafe",
+                            phase="impact",
+                            severity=2,
+                            confidence=0.9,
+                            occluded=True,
+                        )
+                    )
     return folder

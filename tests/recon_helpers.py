@@ -1,4 +1,5 @@
 """Tiny random-weight models and videos for the reconstruction tests (no downloads)."""
+
 from __future__ import annotations
 
 import cv2
@@ -13,8 +14,15 @@ def tiny_vitpose(seed: int = 0):
     from transformers.models.vitpose import VitPoseImageProcessorPil
 
     torch.manual_seed(seed)
-    bb = VitPoseBackboneConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2,
-                               image_size=[POSE_H, POSE_W], patch_size=[16, 16], out_indices=[2])
+    bb = VitPoseBackboneConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        mlp_ratio=2,
+        image_size=[POSE_H, POSE_W],
+        patch_size=[16, 16],
+        out_indices=[2],
+    )
     model = VitPoseForPoseEstimation(VitPoseConfig(backbone_config=bb, num_labels=17)).eval()
     proc = VitPoseImageProcessorPil(size={"height": POSE_H, "width": POSE_W})
     return model, proc
@@ -28,7 +36,7 @@ def save_tiny_vitpose(folder, seed: int = 0):
 
 
 def tiny_lifter(widths=(3, 3, 3), channels=32, causal=False, seed=0):
-    from imu2safety.core.lift3d import TemporalModel
+    from imu2safety.core.reconstruct.lift3d import TemporalModel
 
     torch.manual_seed(seed)
     m = TemporalModel(17, 2, 17, filter_widths=list(widths), causal=causal, channels=channels).eval()
@@ -43,8 +51,18 @@ def tiny_lifter(widths=(3, 3, 3), channels=32, causal=False, seed=0):
 def save_official_checkpoint(model, path, prefix: str = ""):
     """Write a checkpoint laid out like VideoPose3D's run.py does (with a numpy RandomState in it)."""
     sd = {prefix + k: v for k, v in model.state_dict().items()}
-    torch.save({"epoch": 80, "lr": 1e-4, "random_state": np.random.RandomState(1234), "optimizer": None,
-                "model_pos": sd, "model_traj": None, "random_state_semi": None}, path)
+    torch.save(
+        {
+            "epoch": 80,
+            "lr": 1e-4,
+            "random_state": np.random.RandomState(1234),
+            "optimizer": None,
+            "model_pos": sd,
+            "model_traj": None,
+            "random_state_semi": None,
+        },
+        path,
+    )
     return path
 
 

@@ -4,13 +4,23 @@ clip's notes, e.g. a data source's credit, below the list).
 Selecting a row emits ``clip_activated(clip_id)``. Buttons ask the window to add
 a motion file, reconstruct a video, or delete the selected clip.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class ClipsPanel(QWidget):
@@ -65,8 +75,13 @@ class ClipsPanel(QWidget):
         self._notes = {c.id: c.notes for c in clips}
         self.table.setRowCount(len(clips))
         for r, c in enumerate(clips):
-            vals = [c.id, c.subject, f"{float(c.duration_s):.2f}", str(counts.get(c.id, 0)),
-                    "yes" if c.video_path else "—"]
+            vals = [
+                c.id,
+                c.subject,
+                f"{float(c.duration_s):.2f}",
+                str(counts.get(c.id, 0)),
+                "yes" if c.video_path else "—",
+            ]
             for k, v in enumerate(vals):
                 it = QTableWidgetItem(v)
                 if k in (2, 3):

@@ -14,25 +14,41 @@ and emits nothing. Picking a preset emits ``preset_selected(name)``; "Save as
 profile…" emits ``save_profile(name, data)``; the wrist and seed emit
 ``clip_changed(fields)``.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Optional
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog,
-                               QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.devices import ACC_FIELDS, GYRO_FIELDS, DevicePreset, load_preset, preset_ids
-from ..core.errors import InputError
+from ..core.base.errors import InputError
+from ..core.sim.devices import ACC_FIELDS, GYRO_FIELDS, DevicePreset, load_preset, preset_ids
 
 # field -> (label, max, decimals, step)
 LABELS = {
-    "range_g": ("range (±g)", 64, 1, 1), "range_dps": ("range (±°/s)", 8000, 0, 125),
+    "range_g": ("range (±g)", 64, 1, 1),
+    "range_dps": ("range (±°/s)", 8000, 0, 125),
     "bits": ("resolution (bits)", 32, 0, 1),
     "noise_density_ug_per_rthz": ("noise density (µg/√Hz)", 10000, 1, 10),
     "noise_density_mdps_per_rthz": ("noise density (m°/s/√Hz)", 1000, 2, 0.5),
-    "turn_on_bias_mg": ("turn-on bias (mg, 1σ)", 1000, 1, 5), "turn_on_bias_dps": ("turn-on bias (°/s, 1σ)", 100, 2, 0.1),
-    "scale_error_pct": ("scale error (%, 1σ)", 50, 2, 0.1), "cross_axis_pct": ("cross-axis (%, 1σ)", 50, 2, 0.1),
+    "turn_on_bias_mg": ("turn-on bias (mg, 1σ)", 1000, 1, 5),
+    "turn_on_bias_dps": ("turn-on bias (°/s, 1σ)", 100, 2, 0.1),
+    "scale_error_pct": ("scale error (%, 1σ)", 50, 2, 0.1),
+    "cross_axis_pct": ("cross-axis (%, 1σ)", 50, 2, 0.1),
     "bias_instability_mg": ("bias instability (mg)", 100, 3, 0.01),
     "bias_instability_dph": ("bias instability (°/h)", 10000, 1, 1),
     "bias_tau_s": ("bias correlation time (s)", 1e5, 1, 10),
@@ -43,10 +59,10 @@ LABELS = {
 
 
 class DevicePanel(QWidget):
-    device_changed = Signal(object)        # DevicePreset
-    clip_changed = Signal(dict)            # {"wrist": ..} or {"seed": ..}
+    device_changed = Signal(object)  # DevicePreset
+    clip_changed = Signal(dict)  # {"wrist": ..} or {"seed": ..}
     save_profile = Signal(str, dict)
-    preset_selected = Signal(str)          # preset id or profile name
+    preset_selected = Signal(str)  # preset id or profile name
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -66,7 +82,7 @@ class DevicePanel(QWidget):
         self.wrist.addItems(["left", "right"])
         self.wrist.currentTextChanged.connect(lambda w: self._loading or self.clip_changed.emit({"wrist": w}))
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2 ** 31 - 1)
+        self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("random seed of this clip's device errors")
         self.seed.editingFinished.connect(self._seed_done)
         top.addRow("Preset", self.picker)

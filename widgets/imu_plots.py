@@ -12,6 +12,7 @@
 
 Units on screen: m/s^2 and deg/s.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional
@@ -21,8 +22,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.devices import G
-from ..core.playhead import Playhead
+from ..core.session.playhead import Playhead
+from ..core.sim.devices import G
 
 AXIS_COLOURS = ("#d62728", "#2ca02c", "#1f5fd6")
 AXES = ("x", "y", "z")
@@ -30,7 +31,7 @@ RAD2DEG = 180.0 / np.pi
 
 
 class ImuPlots(QWidget):
-    seek_requested = Signal(float)          # seconds
+    seek_requested = Signal(float)  # seconds
 
     def __init__(self, playhead: Playhead, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -93,9 +94,12 @@ class ImuPlots(QWidget):
         for plot, name in ((self.acc_plot, "acc"), (self.gyro_plot, "gyro")):
             lines = []
             for sign in (1, -1):
-                ln = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888", width=1, style=Qt.DashDotLine),
-                                     label="device range" if sign > 0 else None,
-                                     labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 0), (0, 0)]})
+                ln = pg.InfiniteLine(
+                    angle=0,
+                    pen=pg.mkPen("#888", width=1, style=Qt.DashDotLine),
+                    label="device range" if sign > 0 else None,
+                    labelOpts={"position": 0.02, "color": "#666", "anchors": [(0, 0), (0, 0)]},
+                )
                 plot.addItem(ln, ignoreBounds=True)
                 lines.append(ln)
             self.range_lines[name] = lines
@@ -107,8 +111,9 @@ class ImuPlots(QWidget):
             self.saturation[name] = sc
         self.cursors = []
         for plot in (self.acc_plot, self.gyro_plot):
-            c = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#000", width=1.5),
-                                hoverPen=pg.mkPen("#f0a", width=2))
+            c = pg.InfiniteLine(
+                angle=90, movable=True, pen=pg.mkPen("#000", width=1.5), hoverPen=pg.mkPen("#f0a", width=2)
+            )
             c.setZValue(10)
             c.sigDragged.connect(self._cursor_dragged)
             plot.addItem(c, ignoreBounds=True)
@@ -128,7 +133,7 @@ class ImuPlots(QWidget):
 
     # -- data -----------------------------------------------------------------------------------
     def set_signal(self, sig, status: str = "") -> None:
-        """Show an :class:`~imu2safety.core.simulate.ImuSignal` (None clears)."""
+        """Show an :class:`~imu2safety.core.sim.simulate.ImuSignal` (None clears)."""
         self.signal = sig
         if sig is None:
             for c in self.curves.values():
@@ -136,14 +141,18 @@ class ImuPlots(QWidget):
             self.status.setText(status or "no IMU")
             return
         t = sig.time
-        for name, noisy, clean, scale in (("acc", sig.acc, sig.acc_clean, 1.0),
-                                          ("gyro", sig.gyro, sig.gyro_clean, RAD2DEG)):
+        for name, noisy, clean, scale in (
+            ("acc", sig.acc, sig.acc_clean, 1.0),
+            ("gyro", sig.gyro, sig.gyro_clean, RAD2DEG),
+        ):
             for k in range(3):
                 self.curves[(name, k, "noisy")].setData(t, noisy[:, k] * scale, connect="finite")
                 self.curves[(name, k, "clean")].setData(t, clean[:, k] * scale, connect="finite")
-        for name, arr, flags, scale in (("acc", sig.acc, sig.acc_saturated, 1.0),
-                                        ("gyro", sig.gyro, sig.gyro_saturated, RAD2DEG)):
-            idx = np.nonzero(flags)[0]                         # samples that hit the device range
+        for name, arr, flags, scale in (
+            ("acc", sig.acc, sig.acc_saturated, 1.0),
+            ("gyro", sig.gyro, sig.gyro_saturated, RAD2DEG),
+        ):
+            idx = np.nonzero(flags)[0]  # samples that hit the device range
             if len(idx):
                 k = np.argmax(np.abs(np.nan_to_num(arr[idx])), axis=1)
                 self.saturation[name].setData(t[idx], arr[idx, k] * scale)
@@ -166,8 +175,10 @@ class ImuPlots(QWidget):
     def _fit_y(self, acc_range: float, gyro_range: float) -> None:
         """Y ranges: the data with a margin, widened to show the device range when the data come near it."""
         sig = self.signal
-        for plot, arrs, r, scale in ((self.acc_plot, (sig.acc, sig.acc_clean), acc_range, 1.0),
-                                     (self.gyro_plot, (sig.gyro, sig.gyro_clean), gyro_range, RAD2DEG)):
+        for plot, arrs, r, scale in (
+            (self.acc_plot, (sig.acc, sig.acc_clean), acc_range, 1.0),
+            (self.gyro_plot, (sig.gyro, sig.gyro_clean), gyro_range, RAD2DEG),
+        ):
             m = max(float(np.nanmax(np.abs(a))) if np.isfinite(a).any() else 0.0 for a in arrs) * scale
             top = m * 1.1 if m > 0 else 1.0
             if r > 0 and np.isfinite(r) and m > 0.6 * r:

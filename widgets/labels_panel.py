@@ -7,15 +7,30 @@ command). With none selected, the editors set what the next new segment gets
 (:meth:`LabelsPanel.template`). Clicking a row emits ``segment_activated(id)``
 (the window selects it and seeks to its start).
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def swatch(colour: str, size: int = 14) -> QIcon:
@@ -33,7 +48,7 @@ class LabelsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("labelsPanel")
         self.taxonomy = None
-        self.segment = None           # the selected Segment, or None
+        self.segment = None  # the selected Segment, or None
         self._loading = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -186,19 +201,27 @@ class LabelsPanel(QWidget):
     def _field_changed(self, name: str) -> None:
         if self._loading or self.segment is None:
             return
-        value = {"severity": lambda: self.severity.currentData(), "phase": lambda: self.phase.currentData(),
-                 "confidence": lambda: round(self.confidence.value(), 4),
-                 "occluded": lambda: self.occluded.isChecked(),
-                 "partly_out_of_frame": lambda: self.out_of_frame.isChecked()}[name]()
+        value = {
+            "severity": lambda: self.severity.currentData(),
+            "phase": lambda: self.phase.currentData(),
+            "confidence": lambda: round(self.confidence.value(), 4),
+            "occluded": lambda: self.occluded.isChecked(),
+            "partly_out_of_frame": lambda: self.out_of_frame.isChecked(),
+        }[name]()
         if getattr(self.segment, name) != value:
             self.edit_requested.emit(self.segment.id, {name: value})
 
     def template(self) -> Dict:
         """Fields for the next new segment (from the editors)."""
-        return dict(behaviour=self.behaviour_id(), safety=self.safety.currentData() or "safe",
-                    phase=self.phase.currentData(), confidence=round(self.confidence.value(), 4),
-                    severity=self.severity.currentData(), occluded=self.occluded.isChecked(),
-                    partly_out_of_frame=self.out_of_frame.isChecked())
+        return dict(
+            behaviour=self.behaviour_id(),
+            safety=self.safety.currentData() or "safe",
+            phase=self.phase.currentData(),
+            confidence=round(self.confidence.value(), 4),
+            severity=self.severity.currentData(),
+            occluded=self.occluded.isChecked(),
+            partly_out_of_frame=self.out_of_frame.isChecked(),
+        )
 
     # -- segments -----------------------------------------------------------------------------------
     def set_segments(self, segments: List, selected: Optional[int] = None) -> None:
@@ -240,12 +263,15 @@ class LabelsPanel(QWidget):
     def _update_mode(self) -> None:
         self.delete_btn.setEnabled(self.segment is not None)
         if self.segment is None:
-            self.mode.setText("New segments: Enter at the start, Enter at the end (or 1–9 on a frame "
-                              "range). Select a segment to edit it.")
+            self.mode.setText(
+                "New segments: Enter at the start, Enter at the end (or 1–9 on a frame "
+                "range). Select a segment to edit it."
+            )
         else:
             s = self.segment
-            self.mode.setText(f"Editing segment {s.id}: frames {s.start_frame}–{s.end_frame - 1} "
-                              f"({float(s.duration_s):.2f} s)")
+            self.mode.setText(
+                f"Editing segment {s.id}: frames {s.start_frame}–{s.end_frame - 1} ({float(s.duration_s):.2f} s)"
+            )
 
     def _row_clicked(self, row: int, _col: int) -> None:
         if 0 <= row < len(self._segments):

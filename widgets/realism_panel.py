@@ -5,11 +5,12 @@ shared bins, the two Welch power spectra, and the two signals aligned by
 cross-correlation; below, the numbers (Wasserstein distance, log-spectral
 distance, lag). Options re-run the comparison after a geometric fit (lag,
 rotation, per-axis scale) and, marked optional, after quantile mapping. All
-numbers come from :mod:`imu2safety.core.realism` and :mod:`.calibrate`; the panel
+numbers come from :mod:`imu2safety.core.realism.compare` and :mod:`.calibrate`; the panel
 only draws them. ``set_sets(sim, real)`` (or ``set_simulated_signal(sig)``) feeds it; "Open real recording…" reads
 a file with :func:`core.realism.load_set`. Emits ``comparison_changed(dict)``
 (the numbers) after each recomputation.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional
@@ -17,14 +18,24 @@ from typing import Dict, Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.calibrate import calibrated_comparisons
-from ..core.errors import InputError
-from ..core.realism import CHANNELS, Comparison, SignalSet, channel_values, load_set, set_from_signal
+from ..core.base.errors import InputError
+from ..core.realism.calibrate import calibrated_comparisons
+from ..core.realism.compare import CHANNELS, Comparison, SignalSet, channel_values, load_set, set_from_signal
 
-SIM_COLOR = "#0072B2"      # Okabe-Ito blue / vermillion (colour-blind safe), as the report
+SIM_COLOR = "#0072B2"  # Okabe-Ito blue / vermillion (colour-blind safe), as the report
 REAL_COLOR = "#D55E00"
 
 
@@ -53,11 +64,15 @@ class RealismPanel(QWidget):
         self.geometric = QCheckBox("geometric fit")
         self.geometric.setToolTip("fit lag, rotation and per-axis scale of the simulation onto the real set")
         self.quantile = QCheckBox("quantile map (optional)")
-        self.quantile.setToolTip("OPTIONAL IMUTube-style per-channel quantile mapping: needs real data of the same "
-                                 "class and ignores temporal structure")
+        self.quantile.setToolTip(
+            "OPTIONAL IMUTube-style per-channel quantile mapping: needs real data of the same "
+            "class and ignores temporal structure"
+        )
         self.scale_std = QCheckBox("unsynchronised")
-        self.scale_std.setToolTip("the two sets are the same activity but not recorded together: fit the rotation "
-                                  "from principal axes and the scale from standard deviations")
+        self.scale_std.setToolTip(
+            "the two sets are the same activity but not recorded together: fit the rotation "
+            "from principal axes and the scale from standard deviations"
+        )
         self.scale_std.setChecked(True)
         for cb in (self.geometric, self.quantile, self.scale_std):
             cb.toggled.connect(self.recompute)
@@ -86,10 +101,10 @@ class RealismPanel(QWidget):
             w.addLegend(offset=(5, 5))
             w.showGrid(x=True, y=True, alpha=0.2)
             split.addWidget(w)
-        self.hist_sim = self.hist_plot.plot([], [], pen=pg.mkPen(SIM_COLOR, width=2), name="simulated",
-                                            stepMode="center")
-        self.hist_real = self.hist_plot.plot([], [], pen=pg.mkPen(REAL_COLOR, width=2), name="real",
-                                             stepMode="center")
+        self.hist_sim = self.hist_plot.plot(
+            [], [], pen=pg.mkPen(SIM_COLOR, width=2), name="simulated", stepMode="center"
+        )
+        self.hist_real = self.hist_plot.plot([], [], pen=pg.mkPen(REAL_COLOR, width=2), name="real", stepMode="center")
         self.psd_sim = self.psd_plot.plot([], [], pen=pg.mkPen(SIM_COLOR, width=2), name="simulated")
         self.psd_real = self.psd_plot.plot([], [], pen=pg.mkPen(REAL_COLOR, width=2), name="real")
         self.time_sim = self.time_plot.plot([], [], pen=pg.mkPen(SIM_COLOR, width=1.5), name="simulated")
@@ -113,8 +128,9 @@ class RealismPanel(QWidget):
         self.set_sets(set_from_signal(sig, "simulated"), None)
 
     def _open_real(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Real wrist IMU recording", "",
-                                              "Recordings (*.csv *.txt *.h5 *.hdf5 *.ts);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Real wrist IMU recording", "", "Recordings (*.csv *.txt *.h5 *.hdf5 *.ts);;All files (*)"
+        )
         if path:
             self.load_real(path)
 
@@ -134,8 +150,12 @@ class RealismPanel(QWidget):
             return
         try:
             self.comparisons, self.calibration = calibrated_comparisons(
-                self.sim, self.real, geometric=self.geometric.isChecked(), quantile=self.quantile.isChecked(),
-                synchronised=not self.scale_std.isChecked())
+                self.sim,
+                self.real,
+                geometric=self.geometric.isChecked(),
+                quantile=self.quantile.isChecked(),
+                synchronised=not self.scale_std.isChecked(),
+            )
         except InputError as exc:
             self.comparisons, self.comparison = {}, None
             self.summary.setText(f"<span style='color:#b00'>{exc}</span>")
@@ -173,5 +193,5 @@ class RealismPanel(QWidget):
         self.summary.setText(
             f"{ch}: Wasserstein {v['wasserstein']:.3g} {unit}, spectral distance {v['spectral_distance_db']:.2f} dB"
             f"{before}; lag {c.numbers['alignment']['lag_s']:+.2f} s; rate {c.numbers['rate_hz']:g} Hz, gravity "
-            f"{c.numbers['gravity']}; stages: {stages}")
-
+            f"{c.numbers['gravity']}; stages: {stages}"
+        )

@@ -4,7 +4,7 @@ Draws the skeleton's bones (left side orange, right side blue, trunk grey), the
 joints, the ground (a plane with a 0.5 m grid; the motion is turned so its
 ``up`` is +z), the wrist path, and the wrist device as three axes x/y/z in
 red/green/blue, placed and oriented by the simulator's own sensor-frame code
-(:func:`imu2safety.core.sensor_frame.forearm_axes`). Orbit with the left mouse
+(:func:`imu2safety.core.sim.sensor_frame.forearm_axes`). Orbit with the left mouse
 button, zoom with the wheel (a ``TurntableCamera``); the camera follows the
 body unless "follow" is off.
 
@@ -17,6 +17,7 @@ Three ways to draw, the first that works (``IMU2SAFETY_3D=egl|widget|2d`` forces
 - ``widget``: the vispy canvas embedded as a QOpenGLWidget (``canvas.native``).
 - ``2d``: a side view drawn with QPainter, when there is no OpenGL at all.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.motion import Motion
-from ..core.playhead import Playhead
-from ..core.sensor_frame import forearm_axes, orthonormal_frames
+from ..core.motion.interchange import Motion
+from ..core.session.playhead import Playhead
+from ..core.sim.sensor_frame import forearm_axes, orthonormal_frames
 
 LEFT = (0.90, 0.55, 0.15, 1.0)
 RIGHT = (0.15, 0.45, 0.80, 1.0)
@@ -83,8 +84,13 @@ def bone_colours(skel, bones) -> np.ndarray:
     out = []
     for a, b in bones:
         name = skel.joints[b].lower()
-        c = LEFT if name.startswith("l") and not name.startswith("lower") else \
-            RIGHT if name.startswith("r") and not name.startswith("root") else TRUNK
+        c = (
+            LEFT
+            if name.startswith("l") and not name.startswith("lower")
+            else RIGHT
+            if name.startswith("r") and not name.startswith("root")
+            else TRUNK
+        )
         out += [c, c]
     return np.array(out, dtype=np.float32)
 
@@ -98,10 +104,10 @@ class DeviceTrack:
         R = orthonormal_frames(np.nan_to_num(x), np.nan_to_num(z))
         bad = ~(np.isfinite(x).all(1) & np.isfinite(z).all(1))
         R[bad] = np.nan
-        self.R = R                              # (T, 3, 3): columns are sensor x, y, z in world
+        self.R = R  # (T, 3, 3): columns are sensor x, y, z in world
         self.pos = motion.joints[:, skel.arms[wrist][2]] + offset_m * np.nan_to_num(x)
         self.pos[bad] = np.nan
-        if display is not None:                 # into the view's z-up frame
+        if display is not None:  # into the view's z-up frame
             Rd, floor = display
             self.R = np.einsum("ij,njk->nik", Rd, self.R)
             self.pos = self.pos @ Rd.T - [0.0, 0.0, floor]
@@ -141,7 +147,7 @@ class SkeletonView(QWidget):
         errors = []
         if os.environ.get("IMU2SAFETY_NO_GL"):
             want = "2d"
-        for mode in ([want] if want else ["egl", "widget"]):
+        for mode in [want] if want else ["egl", "widget"]:
             if mode == "2d":
                 break
             if mode == "widget" and not opengl_available():
@@ -149,7 +155,7 @@ class SkeletonView(QWidget):
                 continue
             try:
                 self._make_canvas(mode)
-            except Exception as exc:   # no usable OpenGL this way: try the next
+            except Exception as exc:  # no usable OpenGL this way: try the next
                 self.canvas = None
                 errors.append(f"{mode}: {exc.__class__.__name__}: {exc}")
                 continue
@@ -196,31 +202,41 @@ class SkeletonView(QWidget):
         view = c.central_widget.add_view()
         view.camera = scene.TurntableCamera(up="z", fov=40, elevation=14, azimuth=-30, distance=4.2)
         view.camera.center = (0, 0, 0.8)
-        floor = scene.visuals.Plane(width=20, height=20, direction="+z", color=(0.86, 0.88, 0.86, 1.0),
-                                    parent=view.scene)
+        floor = scene.visuals.Plane(
+            width=20, height=20, direction="+z", color=(0.86, 0.88, 0.86, 1.0), parent=view.scene
+        )
         floor.transform = scene.transforms.STTransform(translate=(0, 0, -0.004))
         self._floor = floor
         grid = []
         for v in np.arange(-10, 10.01, 0.5):
             grid += [(v, -10, 0), (v, 10, 0), (-10, v, 0), (10, v, 0)]
-        self._grid = scene.visuals.Line(pos=np.array(grid, np.float32), connect="segments",
-                                        color=(0.72, 0.74, 0.76, 1.0), width=1, parent=view.scene)
-        self._path = scene.visuals.Line(pos=np.zeros((2, 3), np.float32), color=(0.9, 0.55, 0.15, 0.35),
-                                        width=1.5, parent=view.scene)
-        self._bones = scene.visuals.Line(pos=np.zeros((2, 3), np.float32), connect="segments", width=5,
-                                         parent=view.scene, antialias=True)
+        self._grid = scene.visuals.Line(
+            pos=np.array(grid, np.float32),
+            connect="segments",
+            color=(0.72, 0.74, 0.76, 1.0),
+            width=1,
+            parent=view.scene,
+        )
+        self._path = scene.visuals.Line(
+            pos=np.zeros((2, 3), np.float32), color=(0.9, 0.55, 0.15, 0.35), width=1.5, parent=view.scene
+        )
+        self._bones = scene.visuals.Line(
+            pos=np.zeros((2, 3), np.float32), connect="segments", width=5, parent=view.scene, antialias=True
+        )
         self._joints = scene.visuals.Markers(parent=view.scene)
         self._joints.set_data(np.zeros((1, 3), np.float32), size=7, face_color="white", edge_color="#333")
-        axis_colours = np.array([(0.9, 0.1, 0.1, 1)] * 2 + [(0.1, 0.7, 0.1, 1)] * 2 + [(0.1, 0.25, 0.95, 1)] * 2,
-                                np.float32)
-        self._axes = scene.visuals.Line(pos=np.zeros((6, 3), np.float32), color=axis_colours,
-                                        connect="segments", width=6, parent=view.scene)
+        axis_colours = np.array(
+            [(0.9, 0.1, 0.1, 1)] * 2 + [(0.1, 0.7, 0.1, 1)] * 2 + [(0.1, 0.25, 0.95, 1)] * 2, np.float32
+        )
+        self._axes = scene.visuals.Line(
+            pos=np.zeros((6, 3), np.float32), color=axis_colours, connect="segments", width=6, parent=view.scene
+        )
         self._axes.set_gl_state(depth_test=False)
         self._axes.order = 10
         self._view = view
         self.canvas = c
         if mode == "egl":
-            c.render()                      # fails here, not later, when EGL cannot draw
+            c.render()  # fails here, not later, when EGL cannot draw
 
     # -- model --------------------------------------------------------------------------------------
     def set_motion(self, motion: Optional[Motion], wrist: str = "left", offset_m: float = -0.03) -> None:
@@ -290,7 +306,7 @@ class SkeletonView(QWidget):
 
     def zoom(self, steps: float) -> None:
         cam = self._view.camera
-        cam.distance = float(np.clip((cam.distance or 4.2) * 0.88 ** steps, 0.5, 60.0))
+        cam.distance = float(np.clip((cam.distance or 4.2) * 0.88**steps, 0.5, 60.0))
         self.redraw()
 
     def render_image(self) -> Optional[np.ndarray]:

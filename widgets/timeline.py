@@ -12,6 +12,7 @@
 
 Frames are source-video frame indices, segment and trim ranges half-open ``[start, end)``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -21,7 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
-from ..core.playhead import Playhead
+from ..core.session.playhead import Playhead
 
 RULER_H = 20
 HANDLE_H = 14
@@ -54,10 +55,10 @@ class _Canvas(QWidget):
 
 
 class Timeline(QWidget):
-    seek_requested = Signal(int)                 # frame
-    trim_changed = Signal(int, int, str)         # trim_in, trim_out, merge_key (one drag = one key)
-    segment_selected = Signal(int)               # segment id (-1: none)
-    segment_moved = Signal(int, int, int, str)   # segment id, start, end, merge_key
+    seek_requested = Signal(int)  # frame
+    trim_changed = Signal(int, int, str)  # trim_in, trim_out, merge_key (one drag = one key)
+    segment_selected = Signal(int)  # segment id (-1: none)
+    segment_moved = Signal(int, int, int, str)  # segment id, start, end, merge_key
 
     def __init__(self, playhead: Playhead, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -141,7 +142,7 @@ class Timeline(QWidget):
         if event in ("frame", "clip"):
             f = ph.frame
             a, b = self.view
-            if f < a or f >= b:             # keep the playhead in view while playing
+            if f < a or f >= b:  # keep the playhead in view while playing
                 w = b - a
                 self.set_view(f - 0.1 * w, f + 0.9 * w)
             else:
@@ -174,8 +175,9 @@ class Timeline(QWidget):
         # ruler: ticks at a round number of seconds
         a, b = self.view
         span_s = (b - a) / self.fps
-        step = next((s for s in (0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
-                     if span_s / s <= max(W / 70, 1)), 600)
+        step = next(
+            (s for s in (0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600) if span_s / s <= max(W / 70, 1)), 600
+        )
         small = QFont(p.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
         p.setFont(small)
@@ -190,8 +192,9 @@ class Timeline(QWidget):
         band = QRectF(0, BAND_TOP, W, H - BAND_TOP - 2)
         if not self.segments and self.open_start is None:
             p.setPen(QColor("#888"))
-            p.drawText(band, Qt.AlignCenter, "No labels yet: Enter at the start of an activity, Enter (or 1–9) "
-                                             "at its end")
+            p.drawText(
+                band, Qt.AlignCenter, "No labels yet: Enter at the start of an activity, Enter (or 1–9) at its end"
+            )
         # segments
         for s in self.segments:
             x0, x1 = self.x_of(s.start_frame), self.x_of(s.end_frame)
@@ -207,8 +210,11 @@ class Timeline(QWidget):
             label = s.behaviour.replace("_", " ") + (f" · {s.phase.replace('_', ' ')}" if s.phase else "")
             if r.width() > 30:
                 p.setPen(QColor("#111"))
-                p.drawText(r.adjusted(4, 4, -2, 0), Qt.AlignLeft | Qt.AlignVCenter | Qt.TextSingleLine,
-                           p.fontMetrics().elidedText(label, Qt.ElideRight, int(r.width() - 6)))
+                p.drawText(
+                    r.adjusted(4, 4, -2, 0),
+                    Qt.AlignLeft | Qt.AlignVCenter | Qt.TextSingleLine,
+                    p.fontMetrics().elidedText(label, Qt.ElideRight, int(r.width() - 6)),
+                )
             if s.id == self.selected:
                 p.setPen(QPen(QColor("#000"), 3))
                 p.drawRect(r.adjusted(1, 1, -1, -1))
@@ -231,8 +237,9 @@ class Timeline(QWidget):
         for x, left in ((xi, True), (xo, False)):
             p.setPen(QPen(QColor("#0b6e4f"), 2))
             p.drawLine(QPointF(x, RULER_H), QPointF(x, H))
-            tri = QPolygonF([QPointF(x, RULER_H), QPointF(x + (12 if left else -12), RULER_H),
-                             QPointF(x, RULER_H + HANDLE_H)])
+            tri = QPolygonF(
+                [QPointF(x, RULER_H), QPointF(x + (12 if left else -12), RULER_H), QPointF(x, RULER_H + HANDLE_H)]
+            )
             p.setBrush(QColor("#0b6e4f"))
             p.drawPolygon(tri)
         p.setBrush(Qt.NoBrush)
@@ -257,7 +264,7 @@ class Timeline(QWidget):
                     self._drag = ("trim", which, key)
                     return
         sel = next((s for s in self.segments if s.id == self.selected), None)
-        if sel is not None and y >= BAND_TOP:           # the selected segment's edges take precedence
+        if sel is not None and y >= BAND_TOP:  # the selected segment's edges take precedence
             for which, fx in (("start", sel.start_frame), ("end", sel.end_frame)):
                 if abs(self.x_of(fx) - x) <= 6:
                     self._drag = ("edge", which, key, sel)

@@ -1,11 +1,12 @@
 """Video panel: shows the playhead's frame, decoded frame-exactly by the core's reader.
 
 The source is anything with ``frame(i) -> BGR uint8 array`` and ``n_frames``
-(:class:`imu2safety.core.video.VideoReader`). The frame is scaled to fit, keeping
+(:class:`imu2safety.core.reconstruct.video.VideoReader`). The frame is scaled to fit, keeping
 its aspect ratio. A click emits ``clicked(x, y)`` in the video's own pixel
 coordinates (used to choose the subject when several people are detected);
 optional ``boxes`` (x0, y0, x1, y1, text) are drawn over the frame.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
@@ -15,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.playhead import Playhead
+from ..core.session.playhead import Playhead
 
 
 class VideoView(QWidget):
@@ -64,14 +65,14 @@ class VideoView(QWidget):
             return
         try:
             bgr = self.source.frame(i)
-        except Exception as exc:      # a damaged frame must not stop playback: say it in the panel
+        except Exception as exc:  # a damaged frame must not stop playback: say it in the panel
             self.error = f"frame {i}: {exc}"
             self.image = None
             self.update()
             return
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
         h, w = rgb.shape[:2]
-        self._buf = rgb      # QImage does not own the memory
+        self._buf = rgb  # QImage does not own the memory
         self.image = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888)
         self.frame_index = i
         self.error = None

@@ -1,0 +1,105 @@
+"""The ``imu2safety`` command line.
+
+Each subcommand lives in its own module under ``imu2safety.app`` with a
+``register(subparsers)`` function that adds its parser and sets ``func``;
+``COMMAND_MODULES`` lists them. With no subcommand the workbench opens.
+
+Errors from bad input (:class:`~imu2safety.core.base.errors.InputError`, OS errors
+on files) print one line, ``imu2safety: error: FILE: problem``, and exit 2;
+never a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import List, Optional
+
+from ... import __version__
+from ...core.base.errors import InputError
+from ...core.base.progress import Cancelled
+
+COMMAND_MODULES = [
+    "imu2safety.app.cli.simulate",
+    "imu2safety.app.cli.presets",
+]
+# optional commands whose modules may be absent in a partial install
+OPTIONAL_COMMAND_MODULES = [
+    "imu2safety.app.cli.reconstruct",
+    "imu2safety.app.cli.import_motion",
+    "imu2safety.app.cli.project",
+    "imu2safety.app.cli.export",
+    "imu2safety.app.cli.realism",
+    "imu2safety.app.cli.workbench",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="imu2safety",
+        description="Turn videos and skeletons into safety-labelled wrist IMU data. "
+        "With no command, opens the workbench.",
+    )
+    p.add_argument("--version", action="version", version=f"imu2safety {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    for name in OPTIONAL_COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        mod.register(sub)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if "imu2safety.app.cli.workbench" in sys.modules:
+            args = parser.parse_args((["--debug"] if args.debug else []) + ["workbench"])
+        else:
+            parser.print_help()
+            return 0
+    try:
+        rc = args.func(args)
+        return int(rc or 0)
+    except Cancelled:
+        print("imu2safety: cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("imu2safety: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # stdout piped into `head` and closed: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (InputError, OSError) as exc:
+        if args.debug:
+            raise
+        msg = str(exc) if isinstance(exc, InputError) else _os_error(exc)
+        print(f"imu2safety: error: {msg}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug, not bad input: still one line unless --debug
+        if args.debug:
+            raise
+        print(
+            f"imu2safety: internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _os_error(exc: OSError) -> str:
+    if exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return str(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""``imu2safety project new|add|import-labels|export-labels|info``: annotation projects from the shell."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from fractions import Fraction
+from pathlib import Path
+
+from ...core.base.errors import InputError
+from ...core.project.project import VIDEO_SUFFIXES, Project
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "project",
+        help="create and edit annotation projects",
+        description="Annotation projects: clips, labelled segments, device profiles.",
+    )
+    ps = p.add_subparsers(dest="project_command", metavar="ACTION", required=True)
+
+    a = ps.add_parser("new", help="create a project folder")
+    a.add_argument("dir")
+    a.set_defaults(func=run_new)
+
+    a = ps.add_parser("add", help="add a motion .npz as a clip; prints the clip id")
+    a.add_argument("dir")
+    a.add_argument("file", help="motion .npz, or a video (reconstructed with ViTPose + VideoPose3D)")
+    a.add_argument("--subject", default="", help="subject id (splits are drawn by subject)")
+    a.add_argument("--id", dest="clip_id", default=None, help="clip id (default: from the file name)")
+    a.add_argument("--wrist", choices=("left", "right"), default="left")
+    a.add_argument("--device", default=None, help="device profile name or preset id for this clip")
+    a.add_argument("--seed", type=int, default=None, help="device noise seed (default: from the file's hash)")
+    v = a.add_argument_group("videos (see 'imu2safety reconstruct --help')")
+    v.add_argument("--person", type=int, default=None, help="track id of the subject (default: seen longest)")
+    v.add_argument("--pose-model", default=None, help="ViTPose checkpoint folder or Hugging Face id")
+    v.add_argument("--lifter", default=None, help="VideoPose3D checkpoint (pretrained_h36m_detectron_coco.bin)")
+    v.add_argument("--detector", default="auto", help="auto, hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2")
+    v.add_argument("--compute", default="auto", help="cpu, cuda or auto for the models (default auto)")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.set_defaults(func=run_add)
+
+    a = ps.add_parser("import-labels", help="add labelled segments from a CSV (all rows or none)")
+    a.add_argument("dir")
+    a.add_argument("csv", help="columns clip,start_s,end_s,behaviour,safety[,phase,confidence,annotator,...]")
+    a.set_defaults(func=run_import)
+
+    a = ps.add_parser("export-labels", help="write all labelled segments to a CSV")
+    a.add_argument("dir")
+    a.add_argument("csv")
+    a.set_defaults(func=run_export)
+
+    a = ps.add_parser(
+        "profile",
+        help="create or change a named device/noise profile; assign it to clips",
+        description="A profile is an editable copy of a device preset, stored in the project. "
+        "Example: project profile DIR cheap --from watch-bmi270 --set gyroscope.bits=12 "
+        "--clips walk_01 walk_02",
+    )
+    a.add_argument("dir")
+    a.add_argument("name", help="profile name")
+    a.add_argument(
+        "--from",
+        dest="base",
+        default=None,
+        help="preset id, preset JSON or another profile to copy (default: the profile itself, "
+        "or watch-bmi270 for a new one)",
+    )
+    a.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change a field by its dotted path, e.g. accelerometer.range_g=16 (repeatable)",
+    )
+    a.add_argument("--clips", nargs="*", default=[], help="clip ids that should use this profile")
+    a.set_defaults(func=run_profile)
+
+    a = ps.add_parser(
+        "taxonomy",
+        help="show the project's taxonomy or extend it with a JSON file",
+        description="Without --extend: print the taxonomy (built-in plus the project's extension) "
+        "as JSON. --extend FILE.json replaces the project's extension: "
+        '{"behaviours": [{"id": "climbing", "name": "Climbing", "group": '
+        '"safety_critical", "colour": "#882255"}], "phases": []}',
+    )
+    a.add_argument("dir")
+    a.add_argument("--extend", default=None, help="extension JSON file ('none' removes the extension)")
+    a.set_defaults(func=run_taxonomy)
+
+    a = ps.add_parser("info", help="clips, labelled time per behaviour and per subject")
+    a.add_argument("dir")
+    a.set_defaults(func=run_info)
+
+
+def run_new(args) -> int:
+    with Project.create(args.dir) as p:
+        print(f"{p.folder}: new project '{p.name}'")
+    return 0
+
+
+def run_add(args) -> int:
+    if args.seed is not None and args.seed < 0:
+        raise InputError(None, f"--seed must be >= 0, got {args.seed}")
+    from .progressbar import progress_bar
+
+    rec = {
+        "person": args.person,
+        "pose_model": args.pose_model,
+        "lifter": args.lifter,
+        "detector": args.detector,
+        "device": args.compute,
+    }
+    with Project.open(args.dir) as p:
+        is_video = Path(args.file).suffix.lower() in VIDEO_SUFFIXES
+        with progress_bar("reconstruct", enabled=is_video and not args.quiet) as cb:
+            clip = p.add_clip(
+                args.file,
+                subject=args.subject,
+                clip_id=args.clip_id,
+                wrist=args.wrist,
+                profile=args.device,
+                seed=args.seed,
+                reconstruct=rec,
+                progress=cb,
+            )
+    print(clip.id)
+    return 0
+
+
+def run_import(args) -> int:
+    from ...core.project.labels_csv import import_labels
+
+    with Project.open(args.dir) as p:
+        n = import_labels(p, args.csv)
+    print(f"{args.csv}: {n} segment(s) added", file=sys.stderr)
+    return 0
+
+
+def run_export(args) -> int:
+    from ...core.project.labels_csv import export_labels
+
+    with Project.open(args.dir, readonly=True) as p:
+        n = export_labels(p, args.csv)
+    print(f"{args.csv}: {n} segment(s) written", file=sys.stderr)
+    return 0
+
+
+def _s(x: Fraction) -> str:
+    return f"{float(x):.1f}"
+
+
+def run_info(args) -> int:
+    with Project.open(args.dir, readonly=True) as p:
+        clips = p.clips()
+        segs = p.segments()
+        tax = p.taxonomy
+    print(f"project {args.dir}: {len(clips)} clip(s), {len(segs)} segment(s), taxonomy {tax.data['id']} v{tax.version}")
+    if clips:
+        print(
+            f"\n{'clip':<20} {'subject':<10} {'fps':>11} {'frames':>7} {'trim':>13} {'dur s':>7} "
+            f"{'segs':>5} {'wrist':<6} device"
+        )
+    nseg = defaultdict(int)
+    for s in segs:
+        nseg[s.clip_id] += 1
+    for c in clips:
+        fps = f"{c.fps.numerator}/{c.fps.denominator}" if c.fps.denominator != 1 else str(c.fps.numerator)
+        print(
+            f"{c.id:<20} {c.subject or '-':<10} {fps:>11} {c.n_frames:>7} {f'{c.trim_in}-{c.trim_out}':>13} "
+            f"{_s(c.duration_s):>7} {nseg[c.id]:>5} {c.wrist:<6} {c.profile or 'default'}"
+        )
+    subj_of = {c.id: c.subject or "-" for c in clips}
+    per_class = defaultdict(Fraction)
+    per_subject = defaultdict(lambda: defaultdict(Fraction))
+    for s in segs:
+        per_class[s.behaviour] += s.duration_s
+        per_subject[subj_of[s.clip_id]][s.behaviour] += s.duration_s
+    if per_class:
+        print("\nlabelled time per behaviour (s):")
+        for b in tax.behaviour_ids:
+            if b in per_class:
+                print(f"  {b:<22} {_s(per_class[b]):>8}  ({tax.behaviours[b]['group']})")
+        print("\nlabelled time per subject (s):")
+        for subj in sorted(per_subject):
+            parts = ", ".join(f"{b} {_s(t)}" for b, t in sorted(per_subject[subj].items()))
+            print(f"  {subj:<10} {_s(sum(per_subject[subj].values(), Fraction(0))):>8}  {parts}")
+    return 0
+
+
+def run_profile(args) -> int:
+    import json
+
+    from ...core.project import commands as C
+    from ...core.sim.devices import DEFAULT_PRESET, load_preset
+
+    changes = {}
+    for item in args.set:
+        if "=" not in item:
+            raise InputError(None, f"--set needs FIELD=VALUE, got '{item}'")
+        k, v = item.split("=", 1)
+        try:
+            changes[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            changes[k.strip()] = v
+    with Project.open(args.dir) as p:
+        names = {pr.name for pr in p.profiles()}
+        base = args.base or (args.name if args.name in names else DEFAULT_PRESET)
+        preset = p.profile(base).preset() if base in names else load_preset(base)
+        data = preset.with_changes(changes).data if changes else preset.data
+        cmds = [C.SetProfile(args.name, data, base=base)] + [C.UpdateClip(c, profile=args.name) for c in args.clips]
+        p.execute(C.Batch(cmds, text=f"profile {args.name}"))
+    print(f"profile '{args.name}' (from {base}){' used by ' + ', '.join(args.clips) if args.clips else ''}")
+    return 0
+
+
+def run_taxonomy(args) -> int:
+    import json
+
+    from ...core.project import commands as C
+
+    if args.extend is None:
+        with Project.open(args.dir, readonly=True) as p:
+            print(json.dumps(p.taxonomy.data, indent=2))
+        return 0
+    ext = None
+    if args.extend.lower() != "none":
+        path = Path(args.extend)
+        if not path.is_file():
+            raise InputError(path, "no such file")
+        try:
+            ext = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"not valid JSON ({exc})") from None
+    with Project.open(args.dir) as p:
+        p.execute(C.SetTaxonomyExtension(ext))
+        added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]
+    print(f"taxonomy extension {'set' if ext else 'removed'}; project behaviours: {', '.join(added) or 'none'}")
+    return 0

@@ -1,0 +1,1 @@
+"""Dialogs of the workbench, one per module: export a dataset, reconstruct a video."""

@@ -1,0 +1,60 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename.
+
+A crash, Ctrl+C or ``kill -9`` leaves either the old file or the new one,
+never a half-written file at the destination.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+def _umask() -> int:
+    """The process umask (read without changing it where /proc allows)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path in ``dest``'s folder; rename it onto ``dest`` on success.
+
+    On any exception (including KeyboardInterrupt) the temporary file is removed
+    and ``dest`` is untouched; an OSError (disk full, permission denied) becomes
+    an InputError naming ``dest``.
+    """
+    dest = Path(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        from .errors import InputError
+
+        raise InputError(dest, f"output folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or ".tmp", dir=folder)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual umask-based mode
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, dest)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        if isinstance(exc, OSError):
+            from .errors import InputError
+
+            raise InputError(dest, f"could not write ({exc.strerror or exc}); nothing was written") from exc
+        raise

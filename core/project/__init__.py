@@ -1,0 +1,34 @@
+"""Annotation projects: clips, labelled segments, device profiles and an edit log in one folder.
+
+Public API:
+
+- :mod:`.project`     ``Project`` (``create``, ``open``, ``add_clip``, ``execute``, ``undo``, ...),
+  ``Clip``, ``Segment``, ``Profile`` (re-exported here)
+- :mod:`.commands`    every edit as an undoable ``Command``
+- :mod:`.store`       the folder on disk: SQLite schema and migrations, the writer lock
+- :mod:`.taxonomy`    the safety taxonomy (``load_taxonomy``)
+- :mod:`.labels_csv`  label tables as CSV (``import_labels``, ``export_labels``)
+- :mod:`.demo`        the demo project
+"""
+
+from .project import (
+    VIDEO_SUFFIXES,
+    Clip,
+    LogEntry,
+    Profile,
+    Project,
+    ProjectEvent,
+    Segment,
+    check_motion_hash,
+)
+
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "Clip",
+    "LogEntry",
+    "Profile",
+    "Project",
+    "ProjectEvent",
+    "Segment",
+    "check_motion_hash",
+]

@@ -1,0 +1,699 @@
+"""Annotation projects: clips, labelled segments, device profiles and an edit log in one folder.
+
+The API the command line and the workbench use (all plain Python, no Qt)::
+
+    from imu2safety.core.project.project import Project
+    from imu2safety.core import commands as C
+
+    p = Project.create("myproj")              # new folder; Project.open("myproj") later
+    p = Project.open("myproj", readonly=True)  # no lock, edits refused
+    with Project.open("myproj") as p: ...      # close() releases the writer lock
+
+    clip = p.add_clip("walk.npz", subject="S01")   # copies into cache/, one undoable command
+    p.add_clip("walk.mp4", reconstruct={"lifter": "vp3d.bin"})   # a video: reconstructed into cache/
+    p.clips(); p.clip(clip.id)                       # Clip records (frozen dataclasses)
+    p.load_motion(clip.id, trimmed=True)             # core.motion.Motion
+    p.device_for(clip.id)                            # DevicePreset of its profile (or preset id)
+    p.segments(clip.id); p.segment(seg_id)           # Segment records, start/end frames + exact seconds
+    p.profiles(); p.profile(name)                    # named device/noise profiles
+    p.taxonomy                                       # built-in taxonomy + project extension
+
+    cmd = p.execute(C.AddSegment(clip.id, 30, 90, "falling", "unsafe", phase="impact"))
+    p.execute(C.UpdateSegment(cmd.segment_id, merge_key="drag-1", end_frame=95))  # drags merge
+    p.execute(C.DeleteSegment(cmd.segment_id))
+    p.execute(C.SetTrim(clip.id, 10, 500)); p.execute(C.UpdateClip(clip.id, subject="S02", seed=3))
+    p.execute(C.SetProfile("my watch", load_preset("watch-bmi270").with_changes({...}).data))
+    p.execute(C.UpdateClip(clip.id, profile="my watch"))   # a profile name or a built-in preset id
+    p.undo(); p.redo(); p.can_undo(); p.undo_text()
+    p.history()                                      # the edit log, oldest first (LogEntry)
+
+    token = p.subscribe(callback)   # callback(ProjectEvent) after every committed do/undo/redo
+    p.unsubscribe(token)
+
+Every ``execute``/``undo``/``redo`` (and a Qt ``QUndoCommand`` calling ``cmd.do``/
+``cmd.undo`` directly, see :mod:`.commands`) is one SQLite transaction that also
+appends to the edit log: a crash or ``kill -9`` loses at most the edit in flight.
+On reopening, the undo stack is rebuilt from the log. Frames are source-video
+frame indices (segments and trims are half-open ``[start, end)``); seconds are
+``Fraction``s derived exactly from the clip's rational fps.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import json
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+from ..base.atomic import atomic_path
+from ..base.errors import InputError
+from ..base.hashing import sha256_file
+from ..motion.timebase import rational_fps
+from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
+from .store import CACHE_DIR, DB_NAME, SCHEMA_VERSION, WriterLock, connect, fps_fraction, migrate
+from .taxonomy import Taxonomy, load_taxonomy
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: str
+    motion_path: Optional[str]  # relative to the project folder (cache/motion/<id>.npz)
+    motion_sha256: Optional[str]
+    source_path: Optional[str]  # where the motion was added from
+    video_path: Optional[str]
+    video_sha256: Optional[str]
+    subject: str
+    fps: Fraction  # exact
+    n_frames: int
+    trim_in: int  # first frame kept
+    trim_out: int  # one past the last frame kept
+    wrist: str
+    profile: Optional[str]  # profile name or preset id; None: the default preset
+    seed: int
+    notes: str
+    added_utc: str
+
+    @property
+    def n_trimmed(self) -> int:
+        return self.trim_out - self.trim_in
+
+    def seconds(self, frame: int) -> Fraction:
+        return Fraction(int(frame)) / self.fps
+
+    @property
+    def duration_s(self) -> Fraction:
+        """Trimmed duration (frames / fps)."""
+        return self.seconds(self.n_trimmed)
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    clip_id: str
+    start_frame: int  # source frames, half-open
+    end_frame: int
+    start_s: Fraction  # exact: frame / fps
+    end_s: Fraction
+    behaviour: str
+    safety: str
+    severity: Optional[int]
+    phase: Optional[str]
+    confidence: float
+    occluded: bool
+    partly_out_of_frame: bool
+    annotator: str
+    created_utc: str
+    modified_utc: str
+
+    @property
+    def duration_s(self) -> Fraction:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    base: str
+    data: Dict[str, Any]
+    modified_utc: str
+
+    def preset(self):
+        from ..sim.devices import preset_from_dict
+
+        return preset_from_dict(json.loads(json.dumps(self.data)), f"profile '{self.name}'")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    seq: int
+    time_utc: str
+    who: str
+    action: str  # do | undo | redo
+    command: str  # class name
+    text: str
+    changes: List[Change]
+    merge_key: Optional[str]
+
+
+@dataclass(frozen=True)
+class ProjectEvent:
+    action: str  # do | undo | redo
+    command: Command
+    tables: frozenset  # tables touched
+    clip_ids: frozenset  # clips whose data or segments changed
+
+
+class Project:
+    """An open project folder. Create with :meth:`create` or :meth:`open`; close when done."""
+
+    def __init__(self, folder: Path, db: sqlite3.Connection, lock: Optional[WriterLock], readonly: bool, who: str):
+        self.folder = Path(folder)
+        self.db = db
+        self._lock = lock
+        self.readonly = readonly
+        self.who = who
+        self._listeners: Dict[int, Callable[[ProjectEvent], None]] = {}
+        self._next_token = 0
+        self._taxonomy: Optional[Taxonomy] = None
+        self.stack = UndoStack(self)
+        if not readonly:
+            self.stack.restore_from_log(self.history())
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder, who: Optional[str] = None, name: Optional[str] = None) -> "Project":
+        folder = Path(folder)
+        if (folder / DB_NAME).exists():
+            raise InputError(folder, "already holds a project")
+        if folder.exists() and not folder.is_dir():
+            raise InputError(folder, "exists and is not a folder")
+        if folder.is_dir() and any(folder.iterdir()):
+            raise InputError(folder, "folder is not empty; choose a new or empty folder")
+        try:
+            (folder / CACHE_DIR / "motion").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(folder, f"cannot create the project folder ({exc.strerror})") from None
+        lock = WriterLock(folder)
+        lock.acquire()
+        try:
+            db = connect(folder, create=True)
+            migrate(db, where=folder)
+            now = _now()
+            with _tx(db):
+                db.execute("INSERT INTO meta VALUES ('name', ?)", (name or folder.resolve().name,))
+                db.execute("INSERT INTO meta VALUES ('created_utc', ?)", (now,))
+        except BaseException:
+            lock.release()
+            raise
+        return cls(folder, db, lock, False, who or _default_who())
+
+    @classmethod
+    def open(cls, folder, readonly: bool = False, who: Optional[str] = None) -> "Project":
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InputError(folder, "is a file, not a project folder" if folder.exists() else "no such project folder")
+        if not (folder / DB_NAME).is_file():
+            raise InputError(folder, f"not a project folder (no {DB_NAME})")
+        lock = None
+        if not readonly:
+            lock = WriterLock(folder)
+            lock.acquire()
+        try:
+            db = connect(folder, readonly=readonly)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if readonly and version != SCHEMA_VERSION:
+                raise InputError(
+                    folder,
+                    f"project schema version {version} needs upgrading to {SCHEMA_VERSION}: open it once for writing",
+                )
+            if not readonly:
+                migrate(db, where=folder)
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise InputError(folder / DB_NAME, f"database is damaged ({check})")
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+        return cls(folder, db, lock, readonly, who or _default_who())
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def name(self) -> str:
+        row = self._row("meta", "name")
+        return row["value"] if row else self.folder.name
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def taxonomy(self) -> Taxonomy:
+        if self._taxonomy is None:
+            row = self._row("meta", "taxonomy_extension")
+            self._taxonomy = load_taxonomy().extend(json.loads(row["value"]) if row else None)
+        return self._taxonomy
+
+    def clips(self) -> List[Clip]:
+        return [_clip(r) for r in self.db.execute("SELECT * FROM clips ORDER BY id")]
+
+    def clip(self, clip_id: str) -> Clip:
+        r = self.db.execute("SELECT * FROM clips WHERE id=?", (clip_id,)).fetchone()
+        if r is None:
+            raise InputError(self.folder, f"no clip '{clip_id}' in this project")
+        return _clip(r)
+
+    def segments(self, clip_id: Optional[str] = None) -> List[Segment]:
+        sql = "SELECT s.*, c.fps_num, c.fps_den FROM segments s JOIN clips c ON s.clip_id = c.id"
+        if clip_id is None:
+            rows = self.db.execute(sql + " ORDER BY s.clip_id, s.start_frame, s.id")
+        else:
+            rows = self.db.execute(sql + " WHERE s.clip_id=? ORDER BY s.start_frame, s.id", (clip_id,))
+        return [_segment(r) for r in rows]
+
+    def segment(self, segment_id: int) -> Segment:
+        r = self.db.execute(
+            "SELECT s.*, c.fps_num, c.fps_den FROM segments s JOIN clips c ON s.clip_id = c.id WHERE s.id=?",
+            (int(segment_id),),
+        ).fetchone()
+        if r is None:
+            raise InputError(self.folder, f"no segment {segment_id} in this project")
+        return _segment(r)
+
+    def profiles(self) -> List[Profile]:
+        return [_profile(r) for r in self.db.execute("SELECT * FROM profiles ORDER BY name")]
+
+    def profile(self, name: str) -> Profile:
+        r = self.db.execute("SELECT * FROM profiles WHERE name=?", (name,)).fetchone()
+        if r is None:
+            raise InputError(self.folder, f"no device profile '{name}' in this project")
+        return _profile(r)
+
+    def device_for(self, clip_id: str, override: Optional[str] = None):
+        """The DevicePreset a clip simulates with: ``override`` (profile name, preset id or JSON
+        path), else the clip's profile, else the default preset."""
+        from ..sim.devices import DEFAULT_PRESET, load_preset
+
+        name = override or self.clip(clip_id).profile or DEFAULT_PRESET
+        r = self.db.execute("SELECT * FROM profiles WHERE name=?", (name,)).fetchone()
+        return _profile(r).preset() if r is not None else load_preset(name)
+
+    def motion_file(self, clip_id: str) -> Path:
+        c = self.clip(clip_id)
+        if not c.motion_path:
+            raise InputError(self.folder, f"clip '{clip_id}' has no motion yet (video not reconstructed)")
+        return self.folder / c.motion_path
+
+    def load_motion(self, clip_id: str, trimmed: bool = False):
+        """The clip's Motion (checked against the stored hash); ``trimmed`` applies the trim."""
+        from ..motion.interchange import load_motion
+
+        c = self.clip(clip_id)
+        path = self.motion_file(clip_id)
+        if not path.is_file():
+            raise InputError(path, f"motion of clip '{clip_id}' is missing from the project cache")
+        check_motion_hash(path, c.motion_sha256, clip_id)
+        m = load_motion(path)
+        m.meta = dict(m.meta, path=str(path), clip=clip_id)
+        return m.slice(c.trim_in, c.trim_out) if trimmed else m
+
+    def history(self, limit: Optional[int] = None) -> List[LogEntry]:
+        """The edit log, oldest first (the last ``limit`` entries if given)."""
+        if limit is None:
+            rows = self.db.execute("SELECT * FROM edit_log ORDER BY seq").fetchall()
+        else:
+            rows = self.db.execute("SELECT * FROM edit_log ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()[::-1]
+        return [
+            LogEntry(
+                r["seq"],
+                r["time_utc"],
+                r["who"],
+                r["action"],
+                r["command"],
+                r["text"],
+                [Change.from_dict(c) for c in json.loads(r["changes"])],
+                r["merge_key"],
+            )
+            for r in rows
+        ]
+
+    def snapshot(self) -> Dict[str, Any]:
+        """Clips, segments, profiles and taxonomy read in one transaction (for export)."""
+        self.db.execute("BEGIN")
+        try:
+            out = {
+                "clips": self.clips(),
+                "segments": self.segments(),
+                "profiles": self.profiles(),
+                "taxonomy": self.taxonomy,
+                "name": self.name,
+            }
+        finally:
+            self.db.execute("COMMIT")
+        return out
+
+    # -- editing -------------------------------------------------------------------------------
+    def execute(self, cmd: Command) -> Command:
+        """Do a command and push it on the undo stack (merging drags). Returns the command."""
+        self.stack.push(cmd)
+        return cmd
+
+    def undo(self) -> Optional[Command]:
+        return self.stack.undo()
+
+    def redo(self) -> Optional[Command]:
+        return self.stack.redo()
+
+    def can_undo(self) -> bool:
+        return self.stack.can_undo()
+
+    def can_redo(self) -> bool:
+        return self.stack.can_redo()
+
+    def undo_text(self) -> Optional[str]:
+        return self.stack.undo_text()
+
+    def redo_text(self) -> Optional[str]:
+        return self.stack.redo_text()
+
+    def add_clip(
+        self,
+        path,
+        subject: str = "",
+        clip_id: Optional[str] = None,
+        wrist: str = "left",
+        profile: Optional[str] = None,
+        seed: Optional[int] = None,
+        notes: str = "",
+        reconstruct: Optional[Dict[str, Any]] = None,
+        progress=None,
+        cancel=None,
+    ) -> Clip:
+        """Add a motion ``.npz`` or a video as a new clip; one undoable command.
+
+        A motion file is copied into ``cache/motion/<id>.npz``. A video (``.mp4``, ``.avi``, ...) is
+        reconstructed with :func:`core.reconstruct.reconstruct_video` (keyword arguments in
+        ``reconstruct``: person, pose_model, lifter, detector, device; 2D keypoints are cached in
+        ``cache/pose2d``) and the motion written there; the clip keeps the video's path and hash.
+        """
+        from ..motion.interchange import load_motion
+
+        self._writable()
+        path = Path(path)
+        is_video = path.suffix.lower() in VIDEO_SUFFIXES
+        if clip_id and (
+            not clip_id.strip() or clip_id.startswith(".") or any(ch in "/\\" or not ch.isprintable() for ch in clip_id)
+        ):
+            raise InputError(
+                self.folder,
+                f"clip id {clip_id!r} must be a plain name: no '/' or '\\', "
+                "no control characters, not blank, not starting with '.'",
+            )
+        cid = self._unique_clip_id(clip_id or _slug(path.stem))
+        rel = Path(CACHE_DIR) / "motion" / f"{cid}.npz"
+        dest = self.folder / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        video_path = video_sha = None
+        if is_video:
+            try:
+                from ..reconstruct.pipeline import reconstruct_video
+            except ImportError:
+                raise InputError(
+                    path,
+                    "adding videos needs the reconstruction step (core/reconstruct.py), "
+                    "which this build does not have: reconstruct to a motion .npz and add that",
+                ) from None
+            kw = dict(reconstruct or {})
+            kw.setdefault("cache_dir", self.folder / CACHE_DIR / "pose2d")
+            motion = reconstruct_video(path, out=dest, progress=progress, cancel=cancel, **kw)
+            video_path = str(path.resolve())
+            video_sha = motion.meta.get("video_sha256") or _sha256(path)
+            sha = _sha256(dest)
+            fps = rational_fps(motion.meta.get("fps_exact") or motion.fps)
+        else:
+            motion = load_motion(path)
+            sha = _sha256(path)
+            fps = rational_fps(motion.fps)
+            with atomic_path(dest, suffix=".npz") as tmp:
+                shutil.copyfile(path, tmp)
+        row = dict(
+            id=cid,
+            motion_path=str(rel),
+            motion_sha256=sha,
+            source_path=str(path.resolve()),
+            subject=str(subject or ""),
+            fps=float(fps),
+            n_frames=motion.n_frames,
+            trim_in=0,
+            trim_out=motion.n_frames,
+            notes=notes,
+            added_utc=_now(),
+            fps_num=fps.numerator,
+            fps_den=fps.denominator,
+            video_path=video_path,
+            video_sha256=video_sha,
+            wrist=wrist,
+            profile=profile,
+            seed=int(seed) if seed is not None else int(sha[:8], 16) % (2**31),
+        )
+        self._validate_clip(row)
+        self.execute(AddClip(row))
+        return self.clip(cid)
+
+    def subscribe(self, callback: Callable[[ProjectEvent], None]) -> int:
+        """Call ``callback(ProjectEvent)`` after every committed change; returns a token."""
+        self._next_token += 1
+        self._listeners[self._next_token] = callback
+        return self._next_token
+
+    def unsubscribe(self, token: int) -> None:
+        self._listeners.pop(token, None)
+
+    # -- internals used by commands ------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.readonly:
+            raise InputError(self.folder, "project is open read-only")
+        if self.db is None:
+            raise InputError(self.folder, "project is closed")
+
+    def _run(self, cmd: Command, action: str) -> None:
+        self._writable()
+        with _tx(self.db):
+            if action == "do":
+                changes = cmd._compute_apply(self)
+                cmd.changes = changes
+            else:
+                changes = cmd.changes
+                self._apply(changes, forward=(action == "redo"))
+            self.db.execute(
+                "INSERT INTO edit_log (time_utc, who, action, command, text, changes, merge_key) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    _now(),
+                    self.who,
+                    action,
+                    getattr(cmd, "kind", type(cmd).__name__),
+                    cmd.text,
+                    json.dumps([c.to_dict() for c in changes], default=str),
+                    cmd.merge_key,
+                ),
+            )
+        if any(c.table == "meta" for c in changes):
+            self._taxonomy = None
+        clip_ids = set()
+        for c in changes:
+            for row in (c.before, c.after):
+                if row:
+                    clip_ids.add(
+                        row.get("clip_id") if c.table == "segments" else row.get("id") if c.table == "clips" else None
+                    )
+        event = ProjectEvent(action, cmd, frozenset(c.table for c in changes), frozenset(clip_ids - {None}))
+        for cb in list(self._listeners.values()):
+            cb(event)
+
+    def _apply(self, changes: List[Change], forward: bool) -> None:
+        seq = changes if forward else list(reversed(changes))
+        for c in seq:
+            old, new = (c.before, c.after) if forward else (c.after, c.before)
+            key = TABLE_KEYS[c.table]
+            if new is None:
+                self.db.execute(f"DELETE FROM {c.table} WHERE {key}=?", (c.key,))
+            elif old is None:
+                cols = list(new)
+                self.db.execute(
+                    f"INSERT INTO {c.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [new[k] for k in cols],
+                )
+            else:
+                cols = [k for k in new if k != key]
+                self.db.execute(
+                    f"UPDATE {c.table} SET {', '.join(k + '=?' for k in cols)} WHERE {key}=?",
+                    [new[k] for k in cols] + [c.key],
+                )
+
+    def _row(self, table: str, key) -> Optional[Dict[str, Any]]:
+        r = self.db.execute(f"SELECT * FROM {table} WHERE {TABLE_KEYS[table]}=?", (key,)).fetchone()
+        return None if r is None else dict(r)
+
+    def _require(self, table: str, key) -> Dict[str, Any]:
+        row = self._row(table, key)
+        if row is None:
+            what = {"clips": "clip", "segments": "segment", "profiles": "device profile"}.get(table, table)
+            raise InputError(self.folder, f"no {what} '{key}' in this project")
+        return row
+
+    def _rows(self, table: str, column: str, value) -> List[Dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(f"SELECT * FROM {table} WHERE {column}=?", (value,))]
+
+    def _all(self, table: str) -> List[Dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(f"SELECT * FROM {table}")]
+
+    def _next_segment_id(self) -> int:
+        r = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name='segments'").fetchone()
+        top = self.db.execute("SELECT max(id) FROM segments").fetchone()[0]
+        return max(r[0] if r else 0, top or 0) + 1
+
+    @staticmethod
+    def _now() -> str:
+        return _now()
+
+    def _validate_clip(self, row: Dict[str, Any]) -> None:
+        n = int(row["n_frames"])
+        a, b = row["trim_in"], row["trim_out"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
+            raise InputError(None, f"trim frames must be whole numbers, got {a!r}, {b!r}")
+        if not (0 <= a < b <= n) or b - a < 2:
+            raise InputError(
+                None, f"clip '{row['id']}': trim [{a}, {b}) must lie in [0, {n}] and keep at least 2 frames"
+            )
+        if row["wrist"] not in ("left", "right"):
+            raise InputError(None, f"wrist must be 'left' or 'right', got {row['wrist']!r}")
+        if isinstance(row["seed"], bool) or not isinstance(row["seed"], int) or row["seed"] < 0:
+            raise InputError(None, f"seed must be a whole number >= 0, got {row['seed']!r}")
+        if row.get("profile"):
+            if self._row("profiles", row["profile"]) is None:
+                from ..sim.devices import load_preset
+
+                load_preset(row["profile"])  # a built-in preset id, or PresetError
+
+    def _validate_segment(self, row: Dict[str, Any]) -> None:
+        clip = self._row("clips", row["clip_id"])
+        if clip is None:
+            raise InputError(None, f"no clip '{row['clip_id']}' in this project")
+        a, b = row["start_frame"], row["end_frame"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
+            raise InputError(None, f"segment frames must be whole numbers, got {a!r}, {b!r}")
+        if not (0 <= a < b <= clip["n_frames"]):
+            raise InputError(
+                None,
+                f"segment [{a}, {b}) must satisfy 0 <= start < end <= {clip['n_frames']} "
+                f"(frames of clip '{row['clip_id']}')",
+            )
+        self.taxonomy.check_segment(row["behaviour"], row["safety"], row.get("phase"), row.get("severity"))
+        c = row["confidence"]
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0.0 <= c <= 1.0:
+            raise InputError(None, f"confidence must be in [0, 1], got {c!r}")
+
+    def _unique_clip_id(self, base: str) -> str:
+        """An id no clip has, and whose cache file does not exist (an undone clip may come back)."""
+
+        def taken(cid):
+            return self._row("clips", cid) is not None or (self.folder / CACHE_DIR / "motion" / f"{cid}.npz").exists()
+
+        if not taken(base):
+            return base
+        k = 2
+        while taken(f"{base}-{k}"):
+            k += 1
+        return f"{base}-{k}"
+
+
+class _tx:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any exception)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
+        return False
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _default_who() -> str:
+    try:
+        return os.environ.get("IMU2SAFETY_ANNOTATOR") or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+_sha256 = sha256_file
+
+
+def check_motion_hash(path: Path, sha256: Optional[str], clip_id: str) -> None:
+    """InputError when a clip's cached motion is not the file that was added."""
+    if sha256 and _sha256(path) != sha256:
+        raise InputError(
+            path, f"motion of clip '{clip_id}' changed since it was added (sha256 differs); re-add the clip"
+        )
+
+
+def _slug(stem: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_-") or "clip"
+    return s if s[0].isalpha() else "c" + s
+
+
+def _clip(r) -> Clip:
+    return Clip(
+        id=r["id"],
+        motion_path=r["motion_path"],
+        motion_sha256=r["motion_sha256"],
+        source_path=r["source_path"],
+        video_path=r["video_path"],
+        video_sha256=r["video_sha256"],
+        subject=r["subject"],
+        fps=fps_fraction(r),
+        n_frames=r["n_frames"],
+        trim_in=r["trim_in"],
+        trim_out=r["trim_out"],
+        wrist=r["wrist"],
+        profile=r["profile"],
+        seed=r["seed"],
+        notes=r["notes"],
+        added_utc=r["added_utc"],
+    )
+
+
+def _segment(r) -> Segment:
+    fps = fps_fraction(r)
+    return Segment(
+        id=r["id"],
+        clip_id=r["clip_id"],
+        start_frame=r["start_frame"],
+        end_frame=r["end_frame"],
+        start_s=Fraction(r["start_frame"]) / fps,
+        end_s=Fraction(r["end_frame"]) / fps,
+        behaviour=r["behaviour"],
+        safety=r["safety"],
+        severity=r["severity"],
+        phase=r["phase"],
+        confidence=r["confidence"],
+        occluded=bool(r["occluded"]),
+        partly_out_of_frame=bool(r["partly_out_of_frame"]),
+        annotator=r["annotator"],
+        created_utc=r["created_utc"],
+        modified_utc=r["modified_utc"],
+    )
+
+
+def _profile(r) -> Profile:
+    return Profile(name=r["name"], base=r["base"], data=json.loads(r["data"]), modified_utc=r["modified_utc"])

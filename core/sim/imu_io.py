@@ -1,0 +1,89 @@
+"""Simulated IMU files (HDF5): what ``imu2safety simulate`` writes.
+
+Datasets: ``time`` (N,) s from 0, ``acc`` (N,3) m/s^2, ``gyro`` (N,3) rad/s,
+``acc_clean``/``gyro_clean`` (before device errors), ``gravity`` (N,3) the
+gravity part of ``acc_clean`` in the same frame (subtract it for gravity-free
+acceleration), ``valid``, ``interpolated``,
+``acc_saturated``, ``gyro_saturated`` (N,) bool.
+Attributes: wrist, rate_hz, seed, device (preset JSON), device_id,
+sensor_frame, units, provenance (JSON), source, generator, version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import h5py
+import numpy as np
+
+from ... import __version__
+from ..base.atomic import atomic_path
+from ..base.errors import InputError
+from .simulate import SENSOR_FRAME, ImuSignal, provenance_json
+
+UNITS = {"time": "s", "acc": "m/s^2", "gyro": "rad/s"}
+
+
+def write_imu_h5(sig: ImuSignal, path: str | os.PathLike, source: Optional[Dict[str, Any]] = None) -> Path:
+    path = Path(path)
+    with atomic_path(path, suffix=".h5") as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.create_dataset("time", data=sig.time)
+            names = ("acc", "gyro", "acc_clean", "gyro_clean") + (("gravity",) if sig.gravity is not None else ())
+            for name in names:
+                f.create_dataset(
+                    name,
+                    data=getattr(sig, name).astype(np.float64),
+                    compression="gzip",
+                    compression_opts=4,
+                    shuffle=True,
+                )
+            for name in ("valid", "interpolated", "acc_saturated", "gyro_saturated"):
+                f.create_dataset(name, data=getattr(sig, name).astype(bool))
+            a = f.attrs
+            a["wrist"] = sig.wrist
+            a["rate_hz"] = sig.rate_hz
+            a["seed"] = sig.seed
+            a["device"] = sig.device.to_json()
+            a["device_id"] = sig.device.id
+            axes = sig.provenance.get("axes", "sensor")
+            a["sensor_frame"] = (
+                SENSOR_FRAME
+                if axes == "sensor"
+                else (
+                    f"{axes}: the device's own axes, device = axis_map[wrist] @ sensor (see the 'device' attribute); "
+                    f"the sensor frame: {SENSOR_FRAME}"
+                )
+            )
+            a["units"] = json.dumps(UNITS)
+            a["provenance"] = provenance_json(sig)
+            a["source"] = json.dumps(source or {})
+            a["generator"] = "imu2safety"
+            a["version"] = __version__
+    return path
+
+
+def read_imu_h5(path: str | os.PathLike) -> Dict[str, Any]:
+    """Datasets as arrays and attributes as a dict (JSON attributes decoded)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    try:
+        with h5py.File(path, "r") as f:
+            for k in ("time", "acc", "gyro"):
+                if k not in f:
+                    raise InputError(path, f"not an IMU file: dataset '{k}' missing")
+            out: Dict[str, Any] = {k: f[k][()] for k in f.keys()}
+            attrs = {}
+            for k, v in f.attrs.items():
+                v = v.decode() if isinstance(v, bytes) else v
+                if k in ("device", "units", "provenance", "source") and isinstance(v, str):
+                    v = json.loads(v)
+                attrs[k] = v
+            out["attrs"] = attrs
+            return out
+    except OSError as exc:
+        raise InputError(path, f"not a readable HDF5 file ({exc})") from None
