@@ -49,6 +49,9 @@ def test_the_tree_keeps_every_contract(tmp_path):
         ("core/sim/_sideways.py", "from ..reconstruct import video\n", "layered in data-flow order"),
         ("core/base/_qt.py", "import PySide6\n", "never imports the GUI"),
         ("widgets/_app.py", "from ..app import main_window\n", "never import the app"),
+        ("widgets/_ctrl.py", "from ..app.controllers import labels\n", "never import the app"),
+        ("app/controllers/_window.py", "from ..main_window import MainWindow\n", "The app is layered"),
+        ("app/controllers/labels.py", "from . import device\n", "never reach into each other"),
     ],
 )
 def test_a_violation_breaks_its_contract(tmp_path, where, code, contract):

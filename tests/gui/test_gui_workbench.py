@@ -366,12 +366,12 @@ def test_export_from_the_dialog_and_read_the_file_back(win, qtbot, tmp_path):
 
 
 def test_a_failing_simulation_is_shown_in_the_window_and_keeps_the_labels(win, qtbot, monkeypatch):
-    import imu2safety.app.main_window as mw
+    import imu2safety.core.session.simulation as sim
 
     def boom(*a, **k):
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(mw, "simulate", boom)
+    monkeypatch.setattr(sim, "simulate", boom)
     n = len(win.project.segments(win.clip.id))
     win.resimulate()
     qtbot.waitUntil(lambda: win.message_bar.isVisible(), timeout=5000)
@@ -489,11 +489,11 @@ def test_long_playback_does_not_crash(win, qtbot):
 
 
 def test_deleting_every_clip_clears_the_panels_and_undo_brings_them_back(win, monkeypatch):
-    from imu2safety.app import main_window as mw
+    from imu2safety.app.controllers import project as pc
 
-    monkeypatch.setattr(mw.QMessageBox, "question", lambda *a, **k: mw.QMessageBox.Yes)
+    monkeypatch.setattr(pc.QMessageBox, "question", lambda *a, **k: pc.QMessageBox.Yes)
     for cid in list(win.clips_panel.ids):
-        win._delete_clip(cid)
+        win.project_ctrl.delete_clip(cid)
     assert win.project.clips() == [] and win.clip is None
     assert win.video_view.image is None and win.skeleton_view.motion is None
     assert win.timeline.segments == [] and win.labels_panel.table.rowCount() == 0
