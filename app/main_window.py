@@ -16,23 +16,21 @@ transport bar, the menus with their shortcuts and the docks, and hands them to
 - :class:`~.feedback.Feedback`, which shows every error in the window (banner and status
   bar), never only on a console.
 
-It keeps its layout (docks with stable object names, ``saveState(LAYOUT_VERSION)``) in
-QSettings and its title (project, clip, unsaved device edits, an open segment). Edits are
+Its docks keep stable object names and a saved layout (:mod:`.layout`); the window keeps
+its title (project, clip, unsaved device edits, an open segment). Edits are
 committed to the project's SQLite file as they are made, so nothing is lost on closing.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget,
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStyle,
     QToolBar,
@@ -55,9 +53,8 @@ from .controllers.project import ProjectController
 from .controllers.simulation import SimulationController
 from .dialogs.shortcut_sheet import ShortcutSheet
 from .feedback import Feedback
+from .layout import DockLayout
 from .settings import app_settings
-
-LAYOUT_VERSION = 2
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +72,7 @@ class MainWindow(QMainWindow):
 
         self._build_panels()
         self._build_toolbar()
+        # the logic, one controller per concern; each observes the session for the panels it keeps
         self.project_ctrl = ProjectController(
             self, s, self.edits, self.feedback, self.settings, self.clips_panel, self.video_view, self.skeleton_view
         )
@@ -88,9 +86,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_docks()
         self.resize(1600, 1000)
-        self._size_docks()
-        self._default_state = self.saveState(LAYOUT_VERSION)
-        self._restore_layout()
+        self.dock_layout.size_docks()
+        self.dock_layout.keep_as_default()
+        self.dock_layout.restore()
         self.project_ctrl.fill_recent_menu(self.recent_menu)
         self.playback_ctrl.restore_speed()
         self._update_title()
@@ -209,81 +207,30 @@ class MainWindow(QMainWindow):
         h = mb.addMenu("&Help")
         self._act(h, "Keyboard shortcuts", ["?", "Shift+?", "Shift+/", "F1"], self.show_shortcuts)
 
-    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
-        d = QDockWidget(title, self)
-        d.setObjectName(name)
-        d.setWidget(widget)
-        d.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
-        self.addDockWidget(area, d)
-        self.view_menu.addAction(d.toggleViewAction())
-        return d
-
     def _build_docks(self) -> None:
-        self.setDockNestingEnabled(True)
-        self.setCentralWidget(None)
-        L, B = Qt.LeftDockWidgetArea, Qt.BottomDockWidgetArea
-        self.setCorner(Qt.BottomLeftCorner, B)
-        self.setCorner(Qt.BottomRightCorner, B)
-        self.docks: Dict[str, QDockWidget] = {}
-        d = self.docks
-        d["clips"] = self._dock("Clips", "dock_clips", self.clips_panel, L)
-        d["video"] = self._dock("Video", "dock_video", self.video_view, L)
-        d["skeleton"] = self._dock("Skeleton", "dock_skeleton", self.skeleton_view, L)
-        d["imu"] = self._dock("IMU", "dock_imu", self.imu_plots, L)
-        d["labels"] = self._dock("Labels", "dock_labels", self.labels_panel, L)
-        d["device"] = self._dock("Device", "dock_device", self.device_panel, L)
-        d["timeline"] = self._dock("Timeline", "dock_timeline", self.timeline, B)
-        if self.realism_panel is not None:
-            holder = QScrollArea()  # its plots' minimum width must not widen the window
-            holder.setWidgetResizable(True)
-            holder.setWidget(self.realism_panel)
-            d["realism"] = self._dock("Realism", "dock_realism", holder, L)
-            self.simulation_ctrl.show_realism_in(d["realism"])
-        # columns: [clips / labels] [video | skeleton / imu] [device]; the timeline spans the bottom
-        self.splitDockWidget(d["clips"], d["video"], Qt.Horizontal)
-        self.splitDockWidget(d["video"], d["device"], Qt.Horizontal)
-        self.splitDockWidget(d["clips"], d["labels"], Qt.Vertical)
-        self.splitDockWidget(d["video"], d["imu"], Qt.Vertical)
-        self.splitDockWidget(d["video"], d["skeleton"], Qt.Horizontal)
-        if "realism" in d:  # a tab behind the IMU plots (both are signal views)
-            self.tabifyDockWidget(d["imu"], d["realism"])
-            d["imu"].raise_()
-        self._size_docks()
+        self.dock_layout = DockLayout(self, self.settings, self.view_menu)
+        panels = dict(
+            clips=self.clips_panel,
+            video=self.video_view,
+            skeleton=self.skeleton_view,
+            imu=self.imu_plots,
+            labels=self.labels_panel,
+            device=self.device_panel,
+            timeline=self.timeline,
+            realism=self.realism_panel,
+        )
+        self.docks = self.dock_layout.build(panels)
+        if "realism" in self.docks:
+            self.simulation_ctrl.show_realism_in(self.docks["realism"])
         self.view_menu.addSeparator()
         self._act(self.view_menu, "Reset layout", None, self.reset_layout)
         self._act(self.view_menu, "Fit timeline", "F", self.timeline.fit)
 
-    # ------------------------------------------------------------------ layout and settings
-    def _restore_layout(self) -> None:
-        geo = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        if state is not None and not self.restoreState(state, LAYOUT_VERSION):
-            self.restoreState(self._default_state, LAYOUT_VERSION)
-
-    def _size_docks(self) -> None:
-        d = self.docks
-        W, H = max(self.width(), 1200), max(self.height(), 800)
-        side, dev = int(W * 0.22), int(W * 0.2)
-        mid = W - side - dev
-        self.resizeDocks([d["clips"], d["video"], d["device"]], [side, mid, dev], Qt.Horizontal)
-        self.resizeDocks([d["video"], d["skeleton"]], [int(mid * 0.55), int(mid * 0.45)], Qt.Horizontal)
-        self.resizeDocks([d["clips"], d["labels"]], [int(H * 0.2), int(H * 0.55)], Qt.Vertical)
-        self.resizeDocks([d["video"], d["imu"]], [int(H * 0.4), int(H * 0.4)], Qt.Vertical)
-        self.resizeDocks([d["timeline"]], [130], Qt.Vertical)
-
     def reset_layout(self) -> None:
-        for d in self.docks.values():
-            d.setFloating(False)
-            d.show()
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        self.docks["imu"].raise_()
+        self.dock_layout.reset()
 
     def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
-        self.settings.sync()
+        self.dock_layout.save()
 
     # ------------------------------------------------------------------ title, help and closing
     def _update_title(self, *_) -> None:
