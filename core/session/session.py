@@ -187,6 +187,10 @@ class Session:
         self._emit("clip")
         self.playhead.set_clip(1, 30)
 
+    def _try_open(self, clip_id: str) -> bool:
+        """Open a clip, or report why not (False)."""
+        return self._soft(lambda: self.open_clip(clip_id) or True, "open clip") is not None
+
     def _close_video(self) -> None:
         if self.video is not None:
             self.video.close()
@@ -218,7 +222,7 @@ class Session:
                 self.clip = None
                 self._emit("clips")
                 first = next(iter(sorted(ids)), None)
-                if first is None or self._soft(lambda: (self.open_clip(first), True)[1], "open clip") is None:
+                if first is None or not self._try_open(first):
                     self.clear_clip()
                 return
             old = self.clip
