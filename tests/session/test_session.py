@@ -211,3 +211,13 @@ def test_closing_releases_the_project(session, project):
         assert again.clips()
     session.close_project()  # twice is fine
     assert rec.take() == []
+
+
+def test_when_the_clip_left_cannot_be_read_no_clip_is_shown(session, project):
+    first, second = sorted(c.id for c in project.clips())
+    session.open_clip(second)
+    project.motion_file(first).unlink()  # the other clip's motion is gone from the cache
+    project.execute(C.DeleteClip(second))  # the edit itself is not refused
+    assert session.clip is None and session.motion is None
+    assert len(session.problems) == 1 and first in session.problems[0]
+    assert [c.id for c in project.clips()] == [first]
