@@ -54,6 +54,13 @@ def register(sub) -> None:
         help="NTU: body number (0, 1, ... in order of appearance) or bodyID (default: the most "
         "present, then the most moving)",
     )
+    p.add_argument(
+        "--loop",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="DeepMimic cyclic clips (walk, run, ...): loop to this many seconds, closing the seam",
+    )
     p.set_defaults(func=run)
 
 
@@ -68,6 +75,7 @@ def run(args) -> int:
         up=args.up,
         units=args.units,
         body=args.body,
+        loop_s=args.loop,
     )
     save_motion(motion, args.out)
     missing = int((~np.isfinite(motion.joints).all(axis=2)).all(axis=1).sum())

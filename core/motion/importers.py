@@ -11,6 +11,7 @@ bvh        BVH mocap ``.bvh``                           :mod:`.import_bvh`
 humanml    HumanML3D / T2M-GPT joints ``.npy``          :mod:`.import_humanml`
 npy        plain keypoints ``.npy`` (T, J, 3|4)         :mod:`.import_keypoints`
 csv        plain keypoints ``.csv`` (wide or long)      :mod:`.import_keypoints`
+deepmimic  DeepMimic clip ``.txt`` (JSON, pybullet)     :mod:`.import_deepmimic`
 npz        a motion ``.npz`` already (validated copy)   :mod:`.motion`
 =========  ===========================================  =========================
 
@@ -38,7 +39,7 @@ from ..base.errors import InputError
 from .import_common import UNITS, check_file, check_fps, parse_up, provenance, unit_scale  # noqa: F401  (re-exported)
 from .interchange import Motion
 
-FORMATS = ("ntu", "bvh", "humanml", "npy", "csv", "npz")
+FORMATS = ("ntu", "bvh", "humanml", "npy", "csv", "deepmimic", "npz")
 
 # options each format takes (besides path)
 _ALLOWED = {
@@ -47,6 +48,7 @@ _ALLOWED = {
     "humanml": {"fps", "up", "units"},
     "npy": {"skeleton", "fps", "up", "units"},
     "csv": {"skeleton", "fps", "up", "units"},
+    "deepmimic": {"fps", "loop_s"},
     "npz": set(),
 }
 _EXT = {".skeleton": "ntu", ".bvh": "bvh", ".csv": "csv", ".npz": "npz"}
@@ -63,10 +65,15 @@ def detect_format(path: Path, options: Dict[str, Any]) -> str:
             if looks_like_humanml(path):
                 return "humanml"
         return "npy"
+    if ext in (".txt", ".json"):
+        from .import_deepmimic import looks_like_deepmimic
+
+        if looks_like_deepmimic(path):
+            return "deepmimic"
     raise InputError(
         path,
         f"cannot tell the format from the extension '{ext or '(none)'}' "
-        f"(known: .skeleton, .bvh, .npy, .csv, .npz); pass --format "
+        f"(known: .skeleton, .bvh, .npy, .csv, .npz, DeepMimic .txt); pass --format "
         f"{'|'.join(f for f in FORMATS if f != 'npz')}",
     )
 
@@ -96,6 +103,8 @@ def import_motion(path: str | os.PathLike, format: Optional[str] = None, **optio
         from .import_keypoints import import_npy as fn
     elif format == "csv":
         from .import_keypoints import import_csv as fn
+    elif format == "deepmimic":
+        from .import_deepmimic import import_deepmimic as fn
     else:
         from .interchange import load_motion
 

@@ -228,7 +228,46 @@ SMPL22 = Skeleton(
     ),
 )
 
-SKELETONS: Dict[str, Skeleton] = {s.name: s for s in (H36M17, COCO17, NTU25, SMPL22)}
+# DeepMimic's humanoid (pybullet humanoid.urdf; see import_deepmimic): no hands, so no hand plane.
+DEEPMIMIC15 = Skeleton(
+    name="deepmimic15",
+    joints=(
+        "root",
+        "chest",
+        "neck",
+        "r_hip",
+        "r_knee",
+        "r_ankle",
+        "r_shoulder",
+        "r_elbow",
+        "r_wrist",
+        "l_hip",
+        "l_knee",
+        "l_ankle",
+        "l_shoulder",
+        "l_elbow",
+        "l_wrist",
+    ),
+    arms={"left": (12, 13, 14), "right": (6, 7, 8)},
+    bones=(
+        (0, 1),
+        (1, 2),
+        (0, 3),
+        (3, 4),
+        (4, 5),
+        (1, 6),
+        (6, 7),
+        (7, 8),
+        (0, 9),
+        (9, 10),
+        (10, 11),
+        (1, 12),
+        (12, 13),
+        (13, 14),
+    ),
+)
+
+SKELETONS: Dict[str, Skeleton] = {s.name: s for s in (H36M17, COCO17, NTU25, SMPL22, DEEPMIMIC15)}
 
 
 def register_skeleton(skeleton: Skeleton) -> None:
