@@ -33,6 +33,9 @@ OPTIONAL_COMMAND_MODULES = [
     "imu2safety.app.cli.export",
     "imu2safety.app.cli.realism",
     "imu2safety.app.cli.workbench",
+    "imu2safety.app.cli.train",
+    "imu2safety.app.cli.evaluate",
+    "imu2safety.app.cli.benchmark",
 ]
 
 

@@ -1,0 +1,24 @@
+"""Learning: train safety classifiers on (synthetic) wrist IMU windows and test them on real recordings.
+
+Public API:
+
+- :mod:`.models`      ``ModelConfig``, ``build_model`` (IMU-Patchformer, 1D-CNN baseline), ``auto_patch``
+- :mod:`.data`        ``Windows``; ``from_dataset`` (an exported HDF5 split), ``to_model_input`` (rate and
+  gravity), ``label_recording`` (windows cut as export cuts them)
+- :mod:`.train`       ``TrainConfig``, ``train_model`` (class-balanced, early-stopped, resumable, seeded)
+- :mod:`.checkpoint`  ``load_model`` -> ``LoadedModel`` (tensors-only checkpoint, config, label map)
+- :mod:`.evaluate`    ``evaluate`` (real recordings -> macro-F1, per-class P/R, confusion PNG, JSON)
+- :mod:`.benchmark`   ``run_benchmark`` (TSTR / TRTR / mixed, both models, several seeds)
+- :mod:`.sources`     ``synthetic_windows`` (CMU walk, DeepMimic clips, the demo, procedural standing,
+  projects; simulator augmentations)
+- :mod:`.labels`      ``LabelMap`` (recording labels -> taxonomy ids)
+- :mod:`.recordings`  labelled real recordings (segments CSV, a ``label`` column, ``.ts`` case labels)
+- :mod:`.predict`     ``predict_signal`` (pre-labels along a clip)
+- :mod:`.metrics`     confusion matrix, macro-F1, chance levels, the confusion PNG
+"""
+
+from .checkpoint import LoadedModel, load_model
+from .models import ModelConfig, auto_patch, build_model
+from .train import TrainConfig, train_model
+
+__all__ = ["LoadedModel", "ModelConfig", "TrainConfig", "auto_patch", "build_model", "load_model", "train_model"]
