@@ -77,6 +77,15 @@ def _stratified(units: np.ndarray, labels: np.ndarray, frac: float, rng, at_leas
     return np.array(sorted(picked), dtype=np.int64)
 
 
+def split_units(units: np.ndarray, ulab: np.ndarray, cfg: BenchmarkConfig, seed: int):
+    """(test, val, fit) unit ids for one seed, stratified by class, disjoint; and the rng that drew them."""
+    rng = np.random.default_rng([seed, 7])
+    test_u = _stratified(units, ulab, cfg.test_fraction, rng, keep_one_back=True)
+    pool = np.setdiff1d(units, test_u)
+    val_u = _stratified(pool, ulab[np.isin(units, pool)], cfg.val_fraction, rng, at_least_one=False, keep_one_back=True)
+    return test_u, val_u, np.setdiff1d(pool, val_u), rng
+
+
 def _unit_labels(w: Windows) -> Tuple[np.ndarray, np.ndarray]:
     units = np.unique(w.unit)
     lab = np.array([np.bincount(w.y[w.unit == u] - w.y.min()).argmax() + w.y.min() for u in units])
@@ -202,12 +211,7 @@ def run_benchmark(
     }
     for j, (seed, arm, model) in enumerate(jobs):
         check(cancel)
-        rng = np.random.default_rng([seed, 7])
-        test_u = _stratified(units, ulab, cfg.test_fraction, rng, keep_one_back=True)
-        train_pool = np.setdiff1d(units, test_u)
-        pool_lab = ulab[np.isin(units, train_pool)]
-        val_u = _stratified(train_pool, pool_lab, cfg.val_fraction, rng, at_least_one=False, keep_one_back=True)
-        fit_pool = np.setdiff1d(train_pool, val_u)
+        test_u, val_u, fit_pool, rng = split_units(units, ulab, cfg, seed)
         fit_lab = ulab[np.isin(units, fit_pool)]
         frac = {"10 %": 0.1, "100 %": 1.0}
         test = real.subset(np.isin(real.unit, test_u))
@@ -274,8 +278,7 @@ def run_benchmark(
     # chance on the test units (averaged over seeds' splits)
     ch = []
     for seed in cfg.seeds:
-        rng = np.random.default_rng([seed, 7])
-        test_u = _stratified(units, ulab, cfg.test_fraction, rng, keep_one_back=True)
+        test_u = split_units(units, ulab, cfg, seed)[0]
         t = real.subset(np.isin(real.unit, test_u))
         ch.append(chance_macro_f1([int((t.y == c).sum()) for c in overlap]))
     chance = {k: float(np.mean([c[k] for c in ch])) for k in ("uniform", "majority")}

@@ -57,12 +57,12 @@ class Augment:
     native_axes: bool = True
 
     def draw(self, rng: np.random.Generator, k: int) -> Dict:
+        """Draw k: wrists alternate; presets cycle, shifted each round so each meets both wrists."""
         u = rng.uniform
+        n = len(self.presets)
         return {
-            "preset": self.presets[k % len(self.presets)],
-            "wrist": self.wrists[(k // len(self.presets)) % len(self.wrists)]
-            if len(self.wrists) > 1
-            else self.wrists[0],
+            "preset": self.presets[(k + k // n) % n],
+            "wrist": self.wrists[k % len(self.wrists)],
             "pronation_deg": float(u(*self.pronation_deg)),
             "time_warp": float(u(*self.time_warp)),
             "amplitude": float(u(*self.amplitude)),

@@ -5,6 +5,7 @@
   drawn equally often (``balance='sampler'``).
 - Loss: behaviour cross-entropy + ``safety_weight`` x safety cross-entropy (windows with a known
   safety) + ``severity_weight`` x severity cross-entropy (when the data has severities).
+- Batches: ``batch`` windows, or fewer for small training sets so that an epoch has >= 8 steps.
 - Normalisation: per-channel mean and standard deviation of the training windows only, stored in the
   model (so validation, test and real data never shape it).
 - Reproducible: weights are initialised from ``seed``; every epoch's shuffling and dropout come from
@@ -41,6 +42,7 @@ from .metrics import confusion, scores
 from .models import Classifier, ModelConfig, n_parameters
 
 EPS_STD = 1e-6
+MIN_STEPS = 8  # a small training set gets smaller batches so that an epoch has at least this many steps
 
 
 @dataclass
@@ -193,7 +195,8 @@ def train_model(
             sv = torch.from_numpy(train.severity.astype(np.int64))
             cw = torch.tensor(class_w, dtype=torch.float32, device=device)
             n = len(yi)
-            steps = max(1, -(-n // cfg.batch))
+            batch = min(int(cfg.batch), max(16, -(-n // MIN_STEPS)))
+            steps = max(1, -(-n // batch))
             stale = 0 if not history else history[-1].get("stale", 0)
             t_train = 0.0
             epoch = start
@@ -211,7 +214,7 @@ def train_model(
                 tot = 0.0
                 for b in range(steps):
                     check(cancel)
-                    idx = order[b * cfg.batch : (b + 1) * cfg.batch]
+                    idx = order[b * batch : (b + 1) * batch]
                     xb = Xt[idx].to(device)
                     outp = model(xb)
                     loss = F.cross_entropy(
