@@ -44,7 +44,7 @@ def recordings_to_windows(
     critical = frozenset(tax.code(b) for b in tax.behaviour_ids if tax.is_critical(b))
     unmapped_codes: Dict[str, int] = {}
     parts = []
-    for u, lr in enumerate(labelled):
+    for lr in labelled:
         rec = lr.rec
         x, valid = to_model_input(
             rec.acc, rec.gyro, rec.valid, rec.rate_hz, rec.gravity, rate_hz, gravity, where=rec.source, notes=notes
@@ -61,7 +61,7 @@ def recordings_to_windows(
             segs.append((s0, s1, code, safety, sev))
         X, y, saf, sev, st = label_recording(x, valid, segs, rate_hz, window, hop, min_fraction, critical)
         parts.append(
-            Windows(X, y, saf, sev, np.full(len(y), u, np.int64), st, rate_hz, gravity, units=[lr.name], unmapped={})
+            Windows(X, y, saf, sev, np.zeros(len(y), np.int64), st, rate_hz, gravity, units=[lr.name], unmapped={})
         )
     w = concat(parts) if parts else None
     if w is not None:

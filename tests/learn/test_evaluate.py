@@ -110,6 +110,34 @@ def test_confusion_shape_order_and_unmapped_labels(model, tmp_path, capsys):
         assert sum(1 for _ in fh) - 1 == sum(exp.values())
 
 
+def test_several_recordings_keep_their_names(model, tmp_path, capsys):
+    write_recording(tmp_path / "a.csv", seed=4)
+    write_recording(tmp_path / "b.csv", seed=5)
+    assert (
+        main(
+            [
+                "evaluate",
+                str(model),
+                str(tmp_path / "a.csv"),
+                str(tmp_path / "b.csv"),
+                "--out",
+                str(tmp_path / "rep"),
+                "--label-map",
+                "Walk=walking,RUN=running,Badminton=ignore",
+                "--quiet",
+            ]
+            + READER
+        )
+        == 0
+    )
+    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert [r["windows"] for r in rep["recordings"]] == [rep["scored_windows"] // 2] * 2
+    assert rep["ignored_labels"] == ["Badminton"] and rep["unmapped_labels"] == []
+    with open(tmp_path / "rep" / "predictions.csv") as fh:
+        names = [row["recording"] for row in csv.DictReader(fh)]
+    assert names.count(str(tmp_path / "a.csv")) == names.count(str(tmp_path / "b.csv")) == len(names) // 2
+
+
 def test_segments_csv_and_another_rate_is_resampled_and_said(model, tmp_path, capsys):
     write_recording(tmp_path / "rec50.csv", rate=50.0, label_column=False)
     (tmp_path / "seg.csv").write_text(
