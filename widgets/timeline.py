@@ -59,6 +59,7 @@ class Timeline(QWidget):
     trim_changed = Signal(int, int, str)  # trim_in, trim_out, merge_key (one drag = one key)
     segment_selected = Signal(int)  # segment id (-1: none)
     segment_moved = Signal(int, int, int, str)  # segment id, start, end, merge_key
+    view_changed = Signal(float, float)  # first and last frame shown (bands under the timeline follow it)
 
     def __init__(self, playhead: Playhead, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -133,6 +134,7 @@ class Timeline(QWidget):
         self.scroll.setVisible(w < self.n_frames)
         self.scroll.blockSignals(False)
         self.canvas.update()
+        self.view_changed.emit(*self.view)
 
     def _scrolled(self, v: int) -> None:
         w = self.view[1] - self.view[0]

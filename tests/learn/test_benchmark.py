@@ -98,3 +98,32 @@ def test_benchmark_on_basicmotions_small(tmp_path, capsys):
     assert "| TSTR |" in out and "Badminton" in out
     trtr = [r for r in rep["runs"] if r["arm"] == "TRTR 100 %"][0]
     assert trtr["macro_f1"] > 0.8  # the real classes are easy to tell apart at 10 Hz
+
+
+def test_segment_units_cut_windows_inside_each_stretch(tmp_path):
+    from helpers import class_signal
+
+    from imu2safety.core.learn.benchmark import segment_units
+    from imu2safety.core.learn.evaluate import recordings_to_windows
+    from imu2safety.core.learn.labels import LabelMap
+    from imu2safety.core.learn.recordings import load_labelled
+
+    rng = np.random.default_rng(0)
+    plan = [("walking", 12), ("running", 9), ("standing", 10), ("walking", 7), ("running", 11)]
+    x = np.concatenate([class_signal(k, int(s * 10), 10.0, rng) for k, s in plan])
+    t = np.arange(len(x)) / 10.0
+    np.savetxt(tmp_path / "r.csv", np.column_stack([t, x]), delimiter=",", header="time,ax,ay,az,gx,gy,gz", comments="")
+    edges = np.cumsum([0] + [s for _, s in plan])
+    (tmp_path / "seg.csv").write_text(
+        "start_s,end_s,label\n" + "".join(f"{a},{b},{k}\n" for (k, _), a, b in zip(plan, edges[:-1], edges[1:]))
+    )
+    opts = {"acc_units": "m/s2", "gyro_units": "rad/s", "gravity": "included"}
+    rec = load_labelled([str(tmp_path / "r.csv")], opts, str(tmp_path / "seg.csv"))
+    units = segment_units(rec)
+    assert len(units) == 5
+    w = recordings_to_windows(units, LabelMap(TAX), 10.0, 20, 10, "included")
+    for u in range(5):
+        s0 = edges[u]
+        starts = s0 + w.start[w.unit == u] / 10.0
+        assert starts.min() >= edges[u] and (starts + 2.0).max() <= edges[u + 1] + 1e-9  # inside its stretch
+        assert set(w.y[w.unit == u]) == {TAX.code(plan[u][0])}

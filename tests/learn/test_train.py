@@ -142,3 +142,17 @@ def test_loading_refuses_what_is_not_ours(tmp_path):
     (tmp_path / "m" / "config.json").write_text('{"format": "something-else"}')
     with pytest.raises(InputError, match="not an imu2safety model config"):
         load_model(tmp_path / "m")
+
+
+def test_severity_head_is_built_and_trained_when_the_data_has_severities(tmp_path):
+    train = separable(20, seed=0)
+    run = train.y == TAX.code("running")
+    train.safety[run] = 1
+    train.severity[run] = 2
+    train_model(train, None, TAX, tmp_path / "m", _cfg("cnn", epochs=6), INPUT)
+    lm = load_model(tmp_path / "m")
+    assert lm.config["heads"]["severity"] == ["none", "minor", "serious", "critical"]
+    p = lm.predict(separable(5, seed=4).X)
+    assert p["severity"].shape == (15, 4)
+    unsafe = p["safety"][:, 1]
+    assert unsafe[10:].min() > 0.5 > unsafe[:10].max()  # running (the unsafe ones) comes last
