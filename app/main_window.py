@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStyle,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -42,6 +43,7 @@ from ..widgets.clips_panel import ClipsPanel
 from ..widgets.device_panel import DevicePanel
 from ..widgets.imu_plots import ImuPlots
 from ..widgets.labels_panel import LabelsPanel
+from ..widgets.prediction_band import PredictionBand
 from ..widgets.skeleton_view import SkeletonView
 from ..widgets.timeline import Timeline
 from ..widgets.video_view import VideoView
@@ -49,6 +51,7 @@ from .controllers.device import DeviceController
 from .controllers.edits import Edits
 from .controllers.labels import LabelsController
 from .controllers.playback import PlaybackController
+from .controllers.prelabels import PrelabelController
 from .controllers.project import ProjectController
 from .controllers.simulation import SimulationController
 from .dialogs.shortcut_sheet import ShortcutSheet
@@ -82,6 +85,7 @@ class MainWindow(QMainWindow):
         self.playback_ctrl = PlaybackController(
             s, self.settings, self.play_btn, self.speed_label, self.time_label, self
         )
+        self.prelabel_ctrl = PrelabelController(s, self.feedback, self.prediction_band, self)
         s.connect(self._update_title)
         self._build_actions()
         self._build_docks()
@@ -100,6 +104,15 @@ class MainWindow(QMainWindow):
         self.skeleton_view = SkeletonView(ph)
         self.imu_plots = ImuPlots(ph)
         self.timeline = Timeline(ph)
+        # the model's pre-labels, in a band under the timeline on the same frame axis
+        self.prediction_band = PredictionBand(ph)
+        self.timeline.view_changed.connect(self.prediction_band.set_view)
+        self.timeline_box = QWidget()
+        box = QVBoxLayout(self.timeline_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.timeline, 1)
+        box.addWidget(self.prediction_band)
         self.labels_panel = LabelsPanel()
         self.device_panel = DevicePanel()
         self.clips_panel = ClipsPanel()
@@ -203,6 +216,9 @@ class MainWindow(QMainWindow):
         self._act(p, "Last frame", Qt.Key_End, lambda: ph.seek(ph.last_frame))
         self._act(p, "Faster", "]", ph.faster)
         self._act(p, "Slower", "[", ph.slower)
+        m = mb.addMenu("&Model")
+        self._act(m, "Open model…", None, self.prelabel_ctrl.open_model_dialog)
+        self._act(m, "Close model", None, self.prelabel_ctrl.close_model)
         self.view_menu = mb.addMenu("&View")
         h = mb.addMenu("&Help")
         self._act(h, "Keyboard shortcuts", ["?", "Shift+?", "Shift+/", "F1"], self.show_shortcuts)
@@ -216,7 +232,7 @@ class MainWindow(QMainWindow):
             imu=self.imu_plots,
             labels=self.labels_panel,
             device=self.device_panel,
-            timeline=self.timeline,
+            timeline=self.timeline_box,
             realism=self.realism_panel,
         )
         self.docks = self.dock_layout.build(panels)
@@ -255,6 +271,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev) -> None:
         self.save_settings()
         self.simulation_ctrl.shutdown()
+        self.prelabel_ctrl.shutdown()
         self.session.close_project()
         super().closeEvent(ev)
 

@@ -19,12 +19,12 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..core.session.playhead import Playhead
 
-LABEL_W = 78
+LABEL_W = 0  # the band shares the timeline's x axis exactly (row names are drawn over it)
 
 
 class PredictionBand(QWidget):
@@ -41,8 +41,8 @@ class PredictionBand(QWidget):
         self.unsafe = np.zeros(0)
         self.classes: List[str] = []
         self.colours: List[str] = []
-        self.setMinimumHeight(58)
-        self.setMaximumHeight(80)
+        self.setMinimumHeight(66)
+        self.setMaximumHeight(90)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setMouseTracking(True)
         playhead.connect(self._on_playhead)
@@ -96,11 +96,7 @@ class PredictionBand(QWidget):
         p = QPainter(self)
         W, H = self.width(), self.height()
         p.fillRect(0, 0, W, H, QColor("#fbfbfc"))
-        p.fillRect(0, 0, LABEL_W, H, QColor("#eceef1"))
         row = (H - 4) / 2
-        p.setPen(QColor("#333"))
-        p.drawText(QRectF(4, 2, LABEL_W - 6, row), Qt.AlignVCenter | Qt.AlignLeft, "predicted")
-        p.drawText(QRectF(4, 2 + row, LABEL_W - 6, row), Qt.AlignVCenter | Qt.AlignLeft, "P(unsafe)")
         if self.message or not len(self.a):
             p.setPen(QColor("#777"))
             p.drawText(QRectF(LABEL_W, 0, W - LABEL_W, H), Qt.AlignCenter, self.message)
@@ -166,6 +162,16 @@ class PredictionBand(QWidget):
         if self.title:
             p.setPen(QColor("#555"))
             p.drawText(QRectF(LABEL_W, 2 + row, W - LABEL_W - 4, row), Qt.AlignRight | Qt.AlignBottom, self.title)
+        # row names, over a pale box at the left
+        small = QFont(p.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        p.setFont(small)
+        for y, text in ((2, "model: predicted"), (2 + row, "P(unsafe)")):
+            r = p.fontMetrics().boundingRect(text).adjusted(-3, -1, 3, 1)
+            box = QRectF(2, y + 1, r.width(), r.height())
+            p.fillRect(box, QColor(255, 255, 255, 200))
+            p.setPen(QColor("#333"))
+            p.drawText(box, Qt.AlignCenter, text)
         # playhead
         x = self.x_of(self.playhead.frame)
         if x >= LABEL_W:

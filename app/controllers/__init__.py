@@ -10,6 +10,8 @@
   the IMU plots and the Realism panel
 - :mod:`.playback`    ``PlaybackController``: the clock that drives the playhead, the
   transport's play button and labels, the speed preference
+- :mod:`.prelabels`   ``PrelabelController``: a trained model's predictions for the clip
+  (behaviour, P(unsafe)) in the band under the timeline (Model menu)
 - :mod:`.edits`       ``Edits``: core commands on the Qt undo stack (``ProjectUndoCommand``)
 
 How they fit (the seams to build on):

@@ -53,3 +53,69 @@ def test_band_draws_behaviours_and_unsafe_probability(qtbot):
     assert _count(right, red, *lower_top, tol=30) > 10 and _count(left, red, *lower_top, tol=30) == 0
     assert _count(left, red, *lower_bottom, tol=30) > 10
     band.close()
+
+
+@pytest.fixture(scope="module")
+def demo_model(tmp_path_factory):
+    """A tiny CNN trained on simulated variants of the demo's own walk-and-fall (a display test, not an
+    evaluation: the band must show walking where the demo walks and falling where it falls)."""
+    from imu2safety.core.learn.sources import Augment, SyntheticSpec, synthetic_windows
+    from imu2safety.core.learn.train import TrainConfig, train_model
+    from imu2safety.core.project.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    spec = SyntheticSpec(sources=("demo",), rate_hz=50.0, variants=6, augment=Augment(native_axes=False))
+    w, _ = synthetic_windows(spec, tax)
+    out = tmp_path_factory.mktemp("model") / "demo-cnn"
+    train_model(
+        w,
+        None,
+        tax,
+        out,
+        TrainConfig(model="cnn", epochs=15, seed=0, model_options={"width": 16}),
+        {"rate_hz": 50.0, "hop": 50, "gravity": "included", "axes": "product sensor frame"},
+    )
+    return out
+
+
+def test_workbench_shows_prelabels_for_the_clip(qtbot, demo_model, tmp_path, monkeypatch):
+    from imu2safety.core.project import demo
+
+    files = demo.ensure_demo(tmp_path / "demo-data" / "demo")
+    monkeypatch.setenv("IMU2SAFETY_DATA", str(files.folder.parent))
+    monkeypatch.setenv("IMU2SAFETY_SETTINGS", str(tmp_path / "settings.ini"))
+    from imu2safety.app.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_demo(reset=True)
+    win.show()
+    qtbot.waitUntil(lambda: win.signal is not None and not win.simulating, timeout=15000)
+    band = win.prediction_band
+    assert "open a trained model" in band.message
+    assert not win.prelabel_ctrl.open_model(tmp_path)  # not a model: an error, no crash
+    assert "without config.json" in win.banner.text()
+    assert win.prelabel_ctrl.open_model(demo_model)
+    qtbot.waitUntil(lambda: len(band.a) > 0, timeout=15000)
+    fps = float(win.playhead.fps)
+    labels = [band.classes[k] for k in band.top]
+    centres = (band.a + band.b) / 2 / fps
+    walking = [lab for lab, t in zip(labels, centres) if t < demo.WALK_END_S - 1.0]
+    falling = [lab for lab, t in zip(labels, centres) if t > demo.LYING_S + 0.5]
+    assert walking and set(walking) == {"walking"}
+    assert falling and set(falling) == {"falling"}
+    late = band.unsafe[centres > demo.LYING_S + 0.5]
+    early = band.unsafe[centres < demo.WALK_END_S - 1.0]
+    assert late.min() > 0.5 > early.max()
+    assert band.a.min() >= 0 and band.b.max() <= win.clip.n_frames + 1
+    # the band follows the timeline's zoom
+    win.timeline.set_view(30, 90)
+    assert band.view == (30.0, 90.0)
+    if os.environ.get("IMU2SAFETY_SCREENSHOT"):
+        win.feedback.clear()
+        win.timeline.fit()
+        qtbot.wait(300)
+        win.grab().save(os.environ["IMU2SAFETY_SCREENSHOT"])
+    win.prelabel_ctrl.close_model()
+    assert "open a trained model" in band.message
+    win.close()
