@@ -99,9 +99,27 @@ def fingerprint(train: Windows, val: Optional[Windows], extra: Dict[str, Any]) -
             h.update(b"none")
             continue
         for a in (w.X, w.y, w.safety, w.severity):
-            h.update(np.ascontiguousarray(a).tobytes())
+            h.update(memoryview(np.ascontiguousarray(a)).cast("B"))  # no copy of the windows
     h.update(json.dumps(extra, sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+def channel_stats(X: np.ndarray, chunk: int = 4096):
+    """Per-channel mean and standard deviation (+ EPS_STD) of windows (M, W, C), in float64, by chunks
+    (no float64 copy of the whole set)."""
+    C = X.shape[2]
+    s1 = np.zeros(C)
+    n = 0
+    for i in range(0, len(X), chunk):
+        part = X[i : i + chunk].reshape(-1, C)
+        s1 += part.sum(axis=0, dtype=np.float64)
+        n += part.shape[0]
+    mean = s1 / max(n, 1)
+    s2 = np.zeros(C)
+    for i in range(0, len(X), chunk):
+        part = X[i : i + chunk].reshape(-1, C).astype(np.float64) - mean
+        s2 += np.einsum("ij,ij->j", part, part)
+    return mean, np.sqrt(s2 / max(n, 1)) + EPS_STD
 
 
 def class_table(codes: List[int], taxonomy) -> List[Dict[str, Any]]:
@@ -165,8 +183,7 @@ def train_model(
         vX, vy = val.X[keep], np.array([index[int(c)] for c in val.y[keep]], np.int64)
         if len(vy) == 0:
             vX = vy = None
-    flat = train.X.reshape(-1, train.X.shape[2]).astype(np.float64)
-    mean, std = flat.mean(axis=0), flat.std(axis=0) + EPS_STD
+    mean, std = channel_stats(train.X)
     counts = np.bincount(yi, minlength=n_cls)
     class_w = counts.sum() / (n_cls * np.maximum(counts, 1))
     settings = {k: v for k, v in asdict(cfg).items() if k not in ("threads", "compute")}
