@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -190,6 +191,88 @@ def train_model(
     fp = fingerprint(train, val, {"settings": settings, "model": mcfg.to_dict(), "input": input_info})
 
     device = torch.device(cfg.compute)
+    out.mkdir(parents=True, exist_ok=True)
+    with _FolderLock(out):
+        return _train(
+            train,
+            vX,
+            vy,
+            yi,
+            codes,
+            n_cls,
+            class_w,
+            counts,
+            mean,
+            std,
+            severity,
+            mcfg,
+            settings,
+            fp,
+            taxonomy,
+            out,
+            cfg,
+            device,
+            input_info,
+            provenance,
+            progress,
+            cancel,
+            resume,
+            log,
+        )
+
+
+class _FolderLock:
+    """An flock on MODEL_DIR/.train.lock: two trainings never write one folder at once."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / ".train.lock"
+
+    def __enter__(self):
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self.fd)
+            raise InputError(self.path.parent, "another training is writing this model folder") from None
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+        return False
+
+
+def _train(
+    train,
+    vX,
+    vy,
+    yi,
+    codes,
+    n_cls,
+    class_w,
+    counts,
+    mean,
+    std,
+    severity,
+    mcfg,
+    settings,
+    fp,
+    taxonomy,
+    out,
+    cfg,
+    device,
+    input_info,
+    provenance,
+    progress,
+    cancel,
+    resume,
+    log,
+) -> TrainResult:
     prev_threads = torch.get_num_threads()
     if cfg.threads and cfg.compute == "cpu":
         torch.set_num_threads(int(cfg.threads))

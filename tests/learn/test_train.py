@@ -156,3 +156,19 @@ def test_severity_head_is_built_and_trained_when_the_data_has_severities(tmp_pat
     assert p["severity"].shape == (15, 4)
     unsafe = p["safety"][:, 1]
     assert unsafe[10:].min() > 0.5 > unsafe[:10].max()  # running (the unsafe ones) comes last
+
+
+def test_two_trainings_never_write_one_folder(tmp_path):
+    import fcntl
+    import os
+
+    (tmp_path / "m").mkdir()
+    fd = os.open(tmp_path / "m" / ".train.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(InputError, match="another training is writing"):
+            train_model(separable(5), None, TAX, tmp_path / "m", _cfg("cnn", epochs=1), INPUT)
+    finally:
+        os.close(fd)
+    train_model(separable(5), None, TAX, tmp_path / "m", _cfg("cnn", epochs=1), INPUT)
+    assert not (tmp_path / "m" / ".train.lock").exists() and (tmp_path / "m" / "config.json").exists()
