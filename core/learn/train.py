@@ -100,7 +100,9 @@ def fingerprint(train: Windows, val: Optional[Windows], extra: Dict[str, Any]) -
             h.update(b"none")
             continue
         for a in (w.X, w.y, w.safety, w.severity):
-            h.update(memoryview(np.ascontiguousarray(a)).cast("B"))  # no copy of the windows
+            a = np.ascontiguousarray(a)
+            h.update(str(a.shape).encode())
+            h.update(a.reshape(-1).view(np.uint8))  # the buffer itself: no copy of the windows
     h.update(json.dumps(extra, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
