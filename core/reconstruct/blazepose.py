@@ -342,12 +342,12 @@ def tile_grid(width: int, height: int, overlap: float = 0.25) -> List[Tuple[floa
     """Overlapping square tiles ``(x0, y0, side)`` for finding people too small for the whole-frame search.
 
     The side is half the frame's short side, at least the detector's 224 pixels (a
-    tile is never enlarged) and at most the short side; none when one tile would
-    be the whole frame.
+    tile is never enlarged) and at most the short side; none when a tile would be
+    most of the frame.
     """
     short = float(min(width, height))
     side = min(max(short / 2.0, float(DET_SIZE)), short)
-    if side >= max(width, height):
+    if side > 0.75 * max(width, height):
         return []
     step = side * (1.0 - overlap)
 
