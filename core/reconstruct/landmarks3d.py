@@ -4,7 +4,13 @@
    (default 0.5, MediaPipe's own drawing threshold) is NaN in the motion, in 2D
    and in 3D: occluded or out-of-frame points are never invented. The motion's
    confidence is the visibility (0 where NaN). A frame without the person is
-   NaN throughout.
+   NaN throughout. The hand points (pinky, index and thumb knuckles, which set
+   the forearm roll) count only where the hand is large enough in the image to
+   be seen: where the person's torso (hip centre to shoulder centre) is at least
+   ``min_hand_torso_px`` (default 60) pixels long, a hand is about 12 pixels or
+   more. For smaller people the model still outputs hand points, but they are a
+   guess from the body's posture (their knuckles lie about a pixel apart), so
+   they are NaN and the simulator takes the roll from the arm plane.
 2. **Root (PnP).** The world landmarks are metric and hip-centred in camera axes;
    the root translation ``T`` of each frame is the one that best reprojects them
    onto the 2D landmarks through a pinhole camera with the principal point at the
@@ -41,6 +47,8 @@ from .camera_world import FOCAL_FACTOR, Body, estimate_up, place_in_world, solve
 
 BLAZEPOSE_BODY = Body(pelvis=(23, 24), thorax=(11, 12), feet=(29, 30, 31, 32))
 MIN_VISIBILITY = 0.5
+MIN_HAND_TORSO_PX = 60.0
+HAND_POINTS = (17, 18, 19, 20, 21, 22)
 CUTOFF_HZ = 6.0
 CUTOFF_FPS_FRACTION = 0.3
 DEPTH_CUTOFF_HZ = 0.5
@@ -82,6 +90,7 @@ def landmarks_to_world(
     height: int,
     fps: float,
     min_visibility: float = MIN_VISIBILITY,
+    min_hand_torso_px: float = MIN_HAND_TORSO_PX,
     focal_factor: float = FOCAL_FACTOR,
     cutoff_hz: Optional[float] = CUTOFF_HZ,
     depth_cutoff_hz: Optional[float] = DEPTH_CUTOFF_HZ,
@@ -92,12 +101,20 @@ def landmarks_to_world(
     vis = np.nan_to_num(np.asarray(visibility, float))
     rel = np.array(world, float)
     low = (vis < min_visibility) | ~np.isfinite(kps).all(axis=2) | ~np.isfinite(rel).all(axis=2)
+    with np.errstate(invalid="ignore"):
+        torso_px = np.linalg.norm(kps[:, [11, 12]].mean(axis=1) - kps[:, [23, 24]].mean(axis=1), axis=1)
+    small = ~(torso_px >= min_hand_torso_px)  # NaN torso: no hand either
+    present = np.isfinite(np.asarray(keypoints, float)).all(axis=2).any(axis=1)
+    low[np.ix_(small, list(HAND_POINTS))] = True
     kps[low] = np.nan
     rel[low] = np.nan
     conf = np.where(low, 0.0, vis)
     info: dict = {
         "landmarks": "BlazePose world landmarks (GHUM, metres, hip-centred)",
         "min_visibility": min_visibility,
+        "min_hand_torso_px": min_hand_torso_px,
+        "hands_too_small_frames": int((small & present).sum()),
+        "median_torso_px": float(np.nanmedian(torso_px)) if np.isfinite(torso_px).any() else None,
         "hidden_landmark_fraction": float(low[np.isfinite(np.asarray(keypoints, float)).all(axis=2)].mean())
         if np.isfinite(np.asarray(keypoints, float)).any()
         else 1.0,

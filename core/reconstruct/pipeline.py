@@ -45,7 +45,7 @@ from ..motion.interchange import Motion, save_motion, validate_motion
 from .camera_world import FOCAL_FACTOR, to_world
 from .detect import Detector, box_from_keypoints
 from .engines import load_models
-from .landmarks3d import CUTOFF_HZ, DEPTH_CUTOFF_HZ, MIN_VISIBILITY, landmarks_to_world
+from .landmarks3d import CUTOFF_HZ, DEPTH_CUTOFF_HZ, MIN_HAND_TORSO_PX, MIN_VISIBILITY, landmarks_to_world
 from .tracking import SOURCE_NAMES, SRC_DETECTOR, Tracker
 from .video import VideoReader, file_hash
 
@@ -415,6 +415,7 @@ def reconstruct_video(
     trajectory: bool = True,
     threads: int = 1,
     min_visibility: float = MIN_VISIBILITY,
+    min_hand_torso_px: float = MIN_HAND_TORSO_PX,
     smooth_hz: Optional[float] = CUTOFF_HZ,
     depth_smooth_hz: Optional[float] = DEPTH_CUTOFF_HZ,
 ) -> Motion:
@@ -464,7 +465,7 @@ def reconstruct_video(
         report(progress, 0.92, "3D from world landmarks")
         lm = landmarks_to_world(
             kps, scores, world_lm, tr.width, tr.height, float(fps), min_visibility=min_visibility,
-            focal_factor=focal_factor, cutoff_hz=smooth_hz, depth_cutoff_hz=depth_smooth_hz, trajectory=trajectory,
+            min_hand_torso_px=min_hand_torso_px, focal_factor=focal_factor, cutoff_hz=smooth_hz, depth_cutoff_hz=depth_smooth_hz, trajectory=trajectory,
         )  # fmt: skip
         joints, conf, skeleton, info, up_c = lm.joints, lm.confidence, "blazepose33", lm.info, lm.up_camera
         meta_3d = {"lifter": None, "three_d": "BlazePose world landmarks"}

@@ -294,3 +294,34 @@ def test_second_run_comes_from_the_cache_without_inference(walk):
     assert est.calls == before and m2.meta["pose_from_cache"] is True
     np.testing.assert_array_equal(np.isnan(m2.joints), np.isnan(walk["motion"].joints))
     np.testing.assert_allclose(m2.joints, walk["motion"].joints, atol=1e-5, equal_nan=True)
+
+
+def test_hands_of_small_people_are_not_trusted(image_results):
+    from imu2safety.core.reconstruct.landmarks3d import HAND_POINTS, landmarks_to_world
+
+    kps, vis, world = image_results["basketball1_left.png", False]
+    big = landmarks_to_world(kps[None], vis[None], world[None], 260, 440, 30.0, trajectory=False)
+    assert np.isfinite(big.joints[0, list(HAND_POINTS)]).all() and big.info["hands_too_small_frames"] == 0
+    # the same person a third as large in the image (torso ~40 px): the hands are a guess, left out
+    small = landmarks_to_world(kps[None] / 3, vis[None], world[None], 260, 440, 30.0, trajectory=False)
+    assert np.isnan(small.joints[0, list(HAND_POINTS)]).all() and small.info["hands_too_small_frames"] == 1
+    assert np.isfinite(small.joints[0, [11, 12, 13, 14, 15, 16]]).all()  # the arms stay
+
+
+def test_smoothing_is_zero_phase_and_never_crosses_a_gap():
+    from imu2safety.core.reconstruct.landmarks3d import zero_phase_lowpass
+
+    fps = 30.0
+    t = np.arange(300) / fps
+    clean = np.sin(2 * np.pi * 1.0 * t)
+    noisy = clean + np.random.default_rng(1).normal(0, 0.2, t.size)
+    noisy[140:150] = np.nan
+    out = zero_phase_lowpass(noisy[:, None], fps, 6.0)[:, 0]
+    assert np.isnan(out[140:150]).all() and np.isfinite(out[:140]).all() and np.isfinite(out[150:]).all()
+    inner = np.r_[10:130, 160:290]
+    assert np.sqrt(np.mean((out[inner] - clean[inner]) ** 2)) < 0.5 * 0.2  # jitter well below the input's
+    # no lag: the best alignment of the output with the clean signal is at zero shift
+    seg = out[160:290] - out[160:290].mean()
+    lags = range(-5, 6)
+    corr = [np.dot(seg, np.roll(clean, k)[160:290]) for k in lags]
+    assert list(lags)[int(np.argmax(corr))] == 0
