@@ -92,9 +92,9 @@ def run(args) -> int:
         threads=args.threads,
     )
     if args.list_people:
-        from ...core.reconstruct.pose2d import resolve_device
+        from ...core.reconstruct.engines import resolve_compute
 
-        common["device"] = resolve_device(args.device)
+        common["device"] = resolve_compute(args.device, args.pose_model, None, args.detector)
         with progress_bar("2D pose", enabled=not args.quiet) as cb:
             people = list_people(args.video, progress=cb, **common)
         if not people:

@@ -66,6 +66,7 @@ NMS_IOU = 0.3
 MIN_PRESENCE = 0.5
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONF = 0.5
+SEGMENTATION = ("Identity_2",)  # the landmark model's 256 x 256 person mask: not used, not copied out
 
 LANDMARK_NAMES = BLAZEPOSE33.joints
 
@@ -219,7 +220,7 @@ def _quiet_stderr():
 class TfliteModel:
     """One ``.tflite`` model on the LiteRT interpreter (XNNPACK on CPU), from verified bytes."""
 
-    def __init__(self, content: bytes, threads: int = 1, name: str = "model"):
+    def __init__(self, content: bytes, threads: int = 1, name: str = "model", skip: Sequence[str] = ()):
         from ai_edge_litert.interpreter import Interpreter
 
         self.name = name
@@ -229,7 +230,8 @@ class TfliteModel:
         inp = self.interpreter.get_input_details()[0]
         self.input_index = inp["index"]
         self.input_shape = tuple(int(v) for v in inp["shape"])
-        self.outputs = {d["name"]: d["index"] for d in self.interpreter.get_output_details()}
+        self.output_names = {d["name"] for d in self.interpreter.get_output_details()}
+        self.outputs = {d["name"]: d["index"] for d in self.interpreter.get_output_details() if d["name"] not in skip}
         self.calls = 0
 
     def __call__(self, x: np.ndarray) -> Dict[str, np.ndarray]:
@@ -243,7 +245,7 @@ class PoseDetectorModel:
     """The BlazePose person detector on one image region (letterboxed to 224 x 224)."""
 
     def __init__(self, model: TfliteModel, min_score: float = MIN_DET_SCORE):
-        if model.input_shape != (1, DET_SIZE, DET_SIZE, 3) or set(model.outputs) != {"Identity", "Identity_1"}:
+        if model.input_shape != (1, DET_SIZE, DET_SIZE, 3) or model.output_names != {"Identity", "Identity_1"}:
             raise ValueError(f"{model.name} is not the BlazePose detector (input {model.input_shape})")
         self.model = model
         self.anchors = ssd_anchors()
@@ -283,22 +285,30 @@ class PoseDetectorModel:
 
 def refine_from_heatmap(xy_norm: np.ndarray, heatmap: np.ndarray, kernel: int = HEATMAP_KERNEL,
                         min_conf: float = HEATMAP_MIN_CONF) -> np.ndarray:  # fmt: skip
-    """Landmarks (N, 2) in [0, 1] refined by the heatmap (H, W, N) as ``RefineLandmarksFromHeatmapCalculator``."""
+    """Landmarks (N, 2) in [0, 1] refined by the heatmap (H, W, N) as ``RefineLandmarksFromHeatmapCalculator``:
+    the sigmoid-weighted mean position over a ``kernel`` x ``kernel`` window (cut at the edges) around each
+    landmark's cell, where the window's peak probability reaches ``min_conf``; points outside stay."""
     hgt, wid, n = heatmap.shape
     out = np.array(xy_norm, float, copy=True)
+    m = min(n, len(out))
     off = (kernel - 1) // 2
-    for i in range(min(n, len(out))):
-        if not np.isfinite(out[i]).all():
-            continue
-        col, row = int(out[i, 0] * wid), int(out[i, 1] * hgt)
-        if not (0 <= col < wid and 0 <= row < hgt):
-            continue
-        r0, r1, c0, c1 = max(0, row - off), min(hgt, row + off + 1), max(0, col - off), min(wid, col + off + 1)
-        p = expit(heatmap[r0:r1, c0:c1, i].astype(np.float64))
-        total = p.sum()
-        if p.max() >= min_conf and total > 0:
-            rr, cc = np.mgrid[r0:r1, c0:c1]
-            out[i] = (cc * p).sum() / wid / total, (rr * p).sum() / hgt / total
+    with np.errstate(invalid="ignore"):
+        col = np.trunc(np.nan_to_num(out[:m, 0], nan=-1.0) * wid).astype(int)  # C++ int(): toward zero
+        row = np.trunc(np.nan_to_num(out[:m, 1], nan=-1.0) * hgt).astype(int)
+    inside = (col >= 0) & (col < wid) & (row >= 0) & (row < hgt) & np.isfinite(out[:m]).all(axis=1)
+    d = np.arange(-off, off + 1)
+    rr = row[:, None, None] + d[None, :, None]  # (m, k, 1)
+    cc = col[:, None, None] + d[None, None, :]  # (m, 1, k)
+    valid = (rr >= 0) & (rr < hgt) & (cc >= 0) & (cc < wid) & inside[:, None, None]
+    ch = np.arange(m)[:, None, None]
+    vals = heatmap[np.clip(rr, 0, hgt - 1), np.clip(cc, 0, wid - 1), ch].astype(np.float64)
+    p = np.where(valid, expit(vals), 0.0)
+    total = p.sum(axis=(1, 2))
+    use = inside & (p.max(axis=(1, 2)) >= min_conf) & (total > 0)
+    if use.any():
+        safe = np.where(total > 0, total, 1.0)
+        out[:m][use, 0] = ((cc * p).sum(axis=(1, 2)) / wid / safe)[use]
+        out[:m][use, 1] = ((rr * p).sum(axis=(1, 2)) / hgt / safe)[use]
     return out
 
 
@@ -307,7 +317,7 @@ class LandmarkModel:
 
     def __init__(self, model: TfliteModel):
         want = {"Identity", "Identity_1", "Identity_2", "Identity_3", "Identity_4"}
-        if model.input_shape != (1, LM_SIZE, LM_SIZE, 3) or set(model.outputs) != want:
+        if model.input_shape != (1, LM_SIZE, LM_SIZE, 3) or model.output_names != want:
             raise ValueError(f"{model.name} is not a BlazePose landmark model (input {model.input_shape})")
         self.model = model
 
@@ -393,7 +403,7 @@ class BlazePoseEstimator:
         self.detector_model = PoseDetectorModel(
             TfliteModel(det_bytes, self.threads, det_path.name), min_detection_score
         )
-        self.landmark_model = LandmarkModel(TfliteModel(lm_bytes, self.threads, lm_path.name))
+        self.landmark_model = LandmarkModel(TfliteModel(lm_bytes, self.threads, lm_path.name, skip=SEGMENTATION))
         self.min_presence = float(min_presence)
         self.model_id = f"blazepose-{variant}:{lm_file.sha256[:12]}+{det_file.sha256[:12]}"
         self._rois: Dict[int, Roi] = {}
@@ -453,7 +463,7 @@ class BlazePoseEstimator:
             "presence": np.zeros((n, N_LANDMARKS)),
             "pose_presence": np.zeros(n),
         }
-        rgb = np.ascontiguousarray(frame_bgr[..., ::-1]) if n else None
+        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB) if n else None
         seen: Dict[int, Roi] = {}
         live: Dict[int, np.ndarray] = {}
         for k in range(n):
@@ -488,24 +498,35 @@ class BlazePoseDetector(Detector):
     estimator's ``min_presence``); its box is the box around the visible
     landmarks, so that it matches the boxes the pipeline propagates from
     landmarks, and its landmarks are handed to the estimator for this frame.
-    Detections whose hip centre falls inside a person already tracked are
-    skipped (that person is followed by its ROI). ``tiles=False`` searches the
-    whole frame only, as MediaPipe does (people filling a good part of it).
+    Detections of a person already tracked (the detector's hip point, or the
+    landmarks' hip centre, inside that person's box) are dropped: that person is
+    followed by its ROI. While somebody is tracked, the search for new people
+    runs once every ``every_s`` seconds of video (1 s); with nobody tracked, on
+    every frame. ``tiles=False`` searches the whole frame only, as MediaPipe does
+    (people filling a good part of it).
     """
 
-    every = 10  # frames between searches for new people while somebody is tracked
+    every = 10  # frames; set from the video's frame rate by set_fps (every_s seconds)
+    every_s = 1.0
 
-    def __init__(self, estimator: BlazePoseEstimator, tiles: bool = True, every: Optional[int] = None):
+    def __init__(self, estimator: BlazePoseEstimator, tiles: bool = True, every_s: Optional[float] = None):
         self.estimator = estimator
         self.tiles = bool(tiles)
-        if every is not None:
-            self.every = max(int(every), 1)
+        if every_s is not None:
+            self.every_s = float(every_s)
         self.name = "blazepose" + ("+tiles" if self.tiles else "")
+
+    def set_fps(self, fps: float) -> None:
+        self.every = max(int(round(float(fps) * self.every_s)), 1)
+
+    @staticmethod
+    def _inside(p: np.ndarray, boxes: Sequence[np.ndarray]) -> bool:
+        return any(b[0] <= p[0] <= b[2] and b[1] <= p[1] <= b[3] for b in boxes)
 
     def detect(self, frame: np.ndarray) -> np.ndarray:
         est = self.estimator
         h, w = frame.shape[:2]
-        rgb = np.ascontiguousarray(frame[..., ::-1])
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         found: List[PoseDetection] = list(est.detector_model.detect(rgb))
         if self.tiles:
             for region in tile_grid(w, h):
@@ -513,18 +534,18 @@ class BlazePoseDetector(Detector):
         if not found:
             return np.zeros((0, 5))
         found.sort(key=lambda d: -d.score)
-        tracked = list(est.live_boxes.values())
+        taken = list(est.live_boxes.values())  # people followed by their ROI, then the ones found here
         out: List[Tuple[np.ndarray, float, Landmarks]] = []
         for d in found:
-            hip = d.keypoints[0]
-            inside = [b for b in tracked + [o[0] for o in out] if b[0] <= hip[0] <= b[2] and b[1] <= hip[1] <= b[3]]
-            if inside or not d.roi.valid():
+            if self._inside(d.keypoints[0], taken) or not d.roi.valid():
                 continue
             lm = est.landmark_model.run(rgb, d.roi)
             if lm.pose_presence < est.min_presence:
                 continue
             box = lm.box((w, h))
-            if box is not None:
-                out.append((box, d.score * lm.pose_presence, lm))
+            if box is None or self._inside(lm.xy[[23, 24]].mean(axis=0), taken):
+                continue  # somebody already taken, seen from another tile
+            out.append((box, d.score * lm.pose_presence, lm))
+            taken.append(box)
         est._handover = {tuple(np.round(b, 3)): lm for b, _, lm in out}
         return np.array([[*b, s] for b, s, _ in out]).reshape(-1, 5)

@@ -39,6 +39,21 @@ def pose_engine(spec) -> str:
     return "vitpose"
 
 
+def needs_torch(pose_model=None, lifter=None, detector=None) -> bool:
+    """Whether a run uses a torch model (ViTPose, VideoPose3D, RT-DETR); BlazePose alone does not."""
+    det = str(detector or "") if isinstance(detector, (str, os.PathLike)) or detector is None else ""
+    return lifter is not None or pose_engine(pose_model) == "vitpose" or det.startswith("rtdetr")
+
+
+def resolve_compute(device: Optional[str], pose_model=None, lifter=None, detector=None) -> str:
+    """The torch device for a run (``cpu`` without importing torch when no torch model is used)."""
+    if not needs_torch(pose_model, lifter, detector):
+        return "cpu"
+    from .pose2d import resolve_device
+
+    return resolve_device(device)
+
+
 def make_pose_estimator(spec=None, device: str = "cpu", allow_download: bool = False, threads: int = 1):
     """The pose estimator for ``spec`` (an estimator object passes through)."""
     if spec is not None and hasattr(spec, "estimate") and hasattr(spec, "model_id"):

@@ -44,7 +44,7 @@ from ..base.progress import CancelToken, ProgressFn, check, report
 from ..motion.interchange import Motion, save_motion, validate_motion
 from .camera_world import FOCAL_FACTOR, to_world
 from .detect import Detector, box_from_keypoints
-from .engines import load_models
+from .engines import load_models, resolve_compute
 from .landmarks3d import CUTOFF_HZ, DEPTH_CUTOFF_HZ, MIN_HAND_TORSO_PX, MIN_VISIBILITY, landmarks_to_world
 from .tracking import SOURCE_NAMES, SRC_DETECTOR, Tracker
 from .video import VideoReader, file_hash
@@ -179,7 +179,7 @@ def _settings_key(video_hash: str, pose_id: str, det: Detector, settings: dict) 
             "video": video_hash,
             "pose": pose_id,
             "detector": det.name,
-            "every": det.every,
+            "every": getattr(det, "every_s", det.every),
             **settings,
         },
         sort_keys=True,
@@ -248,6 +248,8 @@ def _unpack(res):
 
 def _run_tracking(video: VideoReader, det: Detector, pose, progress, cancel, min_score, max_people) -> Tracks2D:
     T, w, h = len(video), video.width, video.height
+    if hasattr(det, "set_fps"):
+        det.set_fps(float(video.fps))
     J = int(getattr(pose, "n_keypoints", N_KP))
     stateful = bool(getattr(pose, "stateful", False))
     tracker = Tracker()
@@ -424,12 +426,10 @@ def reconstruct_video(
     BlazePose without a lifter gives a ``blazepose33`` motion (:mod:`.landmarks3d`);
     with ``lifter`` (VideoPose3D) an ``h36m17`` one.
     """
-    from .pose2d import resolve_device
-
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file" if not path.exists() else "is not a file")
-    device = resolve_device(device)
+    device = resolve_compute(device, pose_model, lifter, detector)
     # every model the run needs, loaded (or reported missing, all at once) before any frame is read
     pose, det, lift_model, lifter_id = load_models(
         pose_model, lifter, detector, device, allow_download, threads, need_lifter=True

@@ -88,6 +88,21 @@ def test_roi_from_alignment_points_and_back():
     np.testing.assert_allclose(m @ [128, 128, 1], [100, 200], atol=1e-9)
 
 
+def test_heatmap_refinement_finds_the_peak_as_mediapipe_does():
+    from imu2safety.core.reconstruct.blazepose import refine_from_heatmap
+
+    hm = np.full((64, 64, 3), -10.0, np.float32)  # sigmoid ~ 0 everywhere
+    hm[20, 30, 0] = hm[20, 31, 0] = 10.0  # landmark 0: a confident peak between columns 30 and 31, row 20
+    hm[40:43, 10, 1] = 0.0  # landmark 1: probability 0.5 at most, which reaches the bar (>= 0.5): refined
+    xy = np.array([[31.4 / 64, 21.9 / 64], [10.2 / 64, 41.5 / 64], [50 / 64, 50 / 64]])
+    out = refine_from_heatmap(xy, hm)
+    np.testing.assert_allclose(out[0], [30.5 / 64, 20 / 64], atol=1e-4)  # cell indices / 64, no half-cell shift
+    np.testing.assert_allclose(out[1], [10 / 64, 41 / 64], atol=1e-3)
+    np.testing.assert_array_equal(out[2], xy[2])  # nothing confident near it: unchanged
+    far = refine_from_heatmap(np.array([[1.2, 0.5], [-0.1, 0.5], [np.nan, 0.2]]), hm)
+    np.testing.assert_array_equal(far[:2], [[1.2, 0.5], [-0.1, 0.5]])  # outside the heatmap: unchanged
+
+
 def test_tiles_cover_the_frame_without_enlarging():
     for w, h in ((768, 576), (1920, 1080), (448, 224)):
         tiles = tile_grid(w, h)
