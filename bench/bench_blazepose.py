@@ -94,13 +94,13 @@ import json, resource, sys, time
 from pathlib import Path
 engine, threads, clip, cache = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 t0 = time.perf_counter()
-import torch
-torch.set_num_threads(threads)
 from imu2safety.core.reconstruct.pipeline import reconstruct_video
 kw = {}
 if engine.startswith("blazepose"):
     kw = dict(pose_model=engine.split("-")[1], threads=threads)
 else:
+    import torch
+    torch.set_num_threads(threads)
     sys.path.insert(0, str(Path(sys.argv[5]) / "bench"))
     from bench_reconstruct import SIZES, vitpose
     from imu2safety.core.reconstruct.lift3d import TemporalModel
@@ -112,7 +112,7 @@ t1 = time.perf_counter()
 m = reconstruct_video(clip, cache_dir=cache, use_cache=False, **kw)
 t2 = time.perf_counter()
 print(json.dumps({"load_s": t1 - t0, "reconstruct_s": t2 - t1, "frames": m.n_frames,
-                  "observed": m.meta["observed_frames"],
+                  "observed": m.meta["observed_frames"], "torch": "torch" in sys.modules,
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -138,7 +138,8 @@ def e2e(rounds: int, clip: Path, cache: Path) -> dict:
             per[key].append(out)
             print(
                 f"  {key:<32} reconstruct {out['reconstruct_s']:6.2f} s  process {wall:6.2f} s  "
-                f"peak {out['peak_rss_mib']:6.0f} MiB  observed {out['observed']}/{out['frames']}",
+                f"peak {out['peak_rss_mib']:6.0f} MiB  observed {out['observed']}/{out['frames']}"
+                f"{'  (torch loaded)' if out.get('torch') else ''}",
                 flush=True,
             )
     summary = {}
