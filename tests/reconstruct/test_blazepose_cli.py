@@ -129,3 +129,35 @@ def test_bad_options_are_one_line(tmp_path, capsys, args, msg, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     rc, _, err = run(["reconstruct", str(CLIP), "--out", str(tmp_path / "m.npz"), "--quiet", *args], capsys)
     assert rc == 2 and len(err.splitlines()) == 1 and msg in err, err
+
+
+def test_a_user_box_is_searched_by_blazepose(tmp_path, capsys):
+    # BlazePose's detector runs on a crop around the box; the landmarks land on the person
+    img = cv2.imread(str(DATA / "messi5.jpg"))
+    video = write_video(tmp_path / "still.avi", [img] * 4)
+    out = tmp_path / "m.npz"
+    argv = ["reconstruct", str(video), "--out", str(out), "--detector", "box:90,30,430,341", "--no-cache", "--quiet"]
+    rc, o, err = run(argv, capsys)
+    assert rc == 0, err
+    m = load_motion(out)
+    assert m.meta["detector"].startswith("box:") and m.meta["observed_frames"] == 4
+    from imu2safety.core.reconstruct.pipeline import track_people
+
+    tr = track_people(video, detector="box:90,30,430,341", use_cache=False)
+    k = tr.keypoints[tr.choose(None)][0]
+    assert np.hypot(*(k[15] - (343, 166))) < 12 and np.hypot(*(k[16] - (101, 102))) < 12  # hand annotations
+
+
+def test_hog_boxes_of_far_pedestrians_are_searched_by_blazepose(tmp_path, capsys):
+    cap = cv2.VideoCapture(str(CLIP))
+    frames = [cap.read()[1] for _ in range(6)]
+    video = write_video(tmp_path / "six.avi", frames)
+    out = tmp_path / "m.npz"
+    rc, o, err = run(
+        ["reconstruct", str(video), "--out", str(out), "--detector", "hog", "--no-cache", "--quiet"], capsys
+    )
+    assert rc == 0, err
+    m = load_motion(out)
+    assert m.meta["detector"] == "hog" and m.meta["observed_frames"] == 6
+    hips = m.joints[:, [23, 24]].mean(axis=1)
+    assert np.isfinite(hips).all() and hips[-1, 0] < hips[0, 0]  # the walker, walking to the left
