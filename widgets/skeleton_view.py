@@ -61,6 +61,18 @@ def bone_vertices(j: np.ndarray, bones: np.ndarray) -> np.ndarray:
     return seg if len(seg) else np.zeros((2, 3), np.float32)
 
 
+def path_segments(path: np.ndarray) -> tuple:
+    """Line vertices and connections of a wrist path, drawn only between consecutive observed frames
+    (an unobserved (NaN) frame breaks the line; it never becomes a line to the origin)."""
+    ok = np.isfinite(path).all(axis=1)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 2:
+        return np.zeros((2, 3), np.float32), np.zeros((0, 2), np.uint32)
+    pos = path[idx].astype(np.float32)
+    k = np.flatnonzero(np.diff(idx) == 1)
+    return pos, np.stack([k, k + 1], axis=1).astype(np.uint32)
+
+
 def display_frame(motion: Motion) -> tuple:
     """Rotation taking the motion's ``up`` to +z, and the floor height after it (drawing uses z up)."""
     from scipy.spatial.transform import Rotation
@@ -255,7 +267,8 @@ class SkeletonView(QWidget):
                 self._bones.set_data(color=bone_colours(motion.skel, self.bones))
                 path = self.device.pos if self.device is not None else None
                 if path is not None and np.isfinite(path).any():
-                    self._path.set_data(pos=np.nan_to_num(path).astype(np.float32))
+                    pos, conn = path_segments(path)
+                    self._path.set_data(pos=pos, connect=conn if len(conn) else "strip")
         self.show_frame(self.playhead.frame)
 
     def _on_playhead(self, event: str, ph: Playhead) -> None:

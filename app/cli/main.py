@@ -28,6 +28,7 @@ COMMAND_MODULES = [
 # optional commands whose modules may be absent in a partial install
 OPTIONAL_COMMAND_MODULES = [
     "imu2safety.app.cli.reconstruct",
+    "imu2safety.app.cli.models",
     "imu2safety.app.cli.import_motion",
     "imu2safety.app.cli.project",
     "imu2safety.app.cli.export",

@@ -25,7 +25,7 @@ def register(sub) -> None:
 
     a = ps.add_parser("add", help="add a motion .npz as a clip; prints the clip id")
     a.add_argument("dir")
-    a.add_argument("file", help="motion .npz, or a video (reconstructed with ViTPose + VideoPose3D)")
+    a.add_argument("file", help="motion .npz, or a video (reconstructed with BlazePose; see 'reconstruct')")
     a.add_argument("--subject", default="", help="subject id (splits are drawn by subject)")
     a.add_argument("--id", dest="clip_id", default=None, help="clip id (default: from the file name)")
     a.add_argument("--wrist", choices=("left", "right"), default="left")
@@ -33,9 +33,16 @@ def register(sub) -> None:
     a.add_argument("--seed", type=int, default=None, help="device noise seed (default: from the file's hash)")
     v = a.add_argument_group("videos (see 'imu2safety reconstruct --help')")
     v.add_argument("--person", type=int, default=None, help="track id of the subject (default: seen longest)")
-    v.add_argument("--pose-model", default=None, help="ViTPose checkpoint folder or Hugging Face id")
+    v.add_argument(
+        "--pose-model",
+        default=None,
+        help="BlazePose lite, full (default) or heavy, a BlazePose model folder, or a ViTPose checkpoint (needs --lifter)",
+    )
     v.add_argument("--lifter", default=None, help="VideoPose3D checkpoint (pretrained_h36m_detectron_coco.bin)")
-    v.add_argument("--detector", default="auto", help="auto, hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2")
+    v.add_argument(
+        "--detector", default="auto", help="auto, blazepose:frame, hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2"
+    )
+    v.add_argument("--threads", type=int, default=1, help="CPU threads for BlazePose (default 1)")
     v.add_argument("--compute", default="auto", help="cpu, cuda or auto for the models (default auto)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=run_add)
@@ -102,6 +109,8 @@ def run_new(args) -> int:
 def run_add(args) -> int:
     if args.seed is not None and args.seed < 0:
         raise InputError(None, f"--seed must be >= 0, got {args.seed}")
+    if args.threads < 1:
+        raise InputError(None, f"--threads must be at least 1, got {args.threads}")
     from .progressbar import progress_bar
 
     rec = {
@@ -110,6 +119,7 @@ def run_add(args) -> int:
         "lifter": args.lifter,
         "detector": args.detector,
         "device": args.compute,
+        "threads": args.threads,
     }
     with Project.open(args.dir) as p:
         is_video = Path(args.file).suffix.lower() in VIDEO_SUFFIXES

@@ -1,19 +1,22 @@
-"""``imu2safety reconstruct VIDEO --out MOTION.npz``: video -> 3D motion clip (ViTPose + VideoPose3D)."""
+"""``imu2safety reconstruct VIDEO --out MOTION.npz``: video -> 3D motion clip (BlazePose; ViTPose/VideoPose3D on request)."""
 
 from __future__ import annotations
 
 import sys
 
 from ...core.base.errors import InputError
+from ...core.reconstruct.landmarks3d import CUTOFF_HZ, MIN_VISIBILITY
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "reconstruct",
         help="reconstruct a 3D motion clip from a video",
-        description="Detect and track people, estimate 2D keypoints with ViTPose (cached per "
-        "video), lift them to 3D with VideoPose3D and write a motion .npz "
-        "(skeleton h36m17).",
+        description="Detect and track people, estimate their pose with BlazePose (33 landmarks with hands "
+        "and 3D world landmarks; the models ship with IMU2Safety; cached per video) and write a motion "
+        ".npz (skeleton blazepose33, root placed by PnP, smoothed without lag). With --lifter, "
+        "VideoPose3D lifts the 2D keypoints instead (skeleton h36m17); --pose-model also takes a ViTPose "
+        "checkpoint.",
     )
     p.add_argument("video", help="video file (anything FFmpeg reads: mp4, avi, mov ...)")
     p.add_argument("--out", help="output motion .npz (required unless --list-people)")
@@ -28,14 +31,34 @@ def register(sub) -> None:
     p.add_argument(
         "--pose-model",
         default=None,
-        help="ViTPose checkpoint folder or Hugging Face id in the local cache "
-        "(default usyd-community/vitpose-base-simple)",
+        help="BlazePose lite, full (default) or heavy, a folder or .tflite file with BlazePose models, "
+        "or a ViTPose checkpoint folder / Hugging Face id in the local cache (needs --lifter)",
     )
-    p.add_argument("--lifter", default=None, help="VideoPose3D checkpoint (pretrained_h36m_detectron_coco.bin)")
+    p.add_argument(
+        "--lifter",
+        default=None,
+        help="VideoPose3D checkpoint (pretrained_h36m_detectron_coco.bin): lift COCO-17 2D keypoints "
+        "to 3D instead of using BlazePose's world landmarks",
+    )
     p.add_argument(
         "--detector",
         default="auto",
-        help="person boxes: auto, hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2 (default auto)",
+        help="person boxes: auto (BlazePose: its detector on the frame and on tiles; ViTPose: hog), "
+        "blazepose:frame (whole frame only), hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2",
+    )
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for the BlazePose interpreter (default 1)")
+    p.add_argument(
+        "--min-visibility",
+        type=float,
+        default=MIN_VISIBILITY,
+        help=f"BlazePose landmarks less visible than this are left out (NaN) (default {MIN_VISIBILITY})",
+    )
+    p.add_argument(
+        "--smooth-hz",
+        type=float,
+        default=CUTOFF_HZ,
+        help=f"zero-phase low-pass cut-off for BlazePose landmarks, capped at 0.3 x fps; 0 = off "
+        f"(default {CUTOFF_HZ:g})",
     )
     p.add_argument("--cache", default=None, help="2D keypoint cache folder (default ~/.cache/imu2safety/pose2d)")
     p.add_argument("--no-cache", action="store_true", help="recompute 2D pose and do not store it")
@@ -48,14 +71,17 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ...core.reconstruct.lift3d import lifter_help
     from ...core.reconstruct.pipeline import list_people, reconstruct_video
     from .progressbar import progress_bar
 
     if not args.list_people and not args.out:
         raise InputError(None, "--out MOTION.npz is required (or use --list-people)")
-    if not args.list_people and args.lifter is None:
-        raise InputError(None, f"--lifter is required: {lifter_help()}")
+    if args.threads < 1:
+        raise InputError(None, f"--threads must be at least 1, got {args.threads}")
+    if not 0.0 <= args.min_visibility <= 1.0:
+        raise InputError(None, f"--min-visibility must be between 0 and 1, got {args.min_visibility}")
+    if not (args.smooth_hz >= 0):
+        raise InputError(None, f"--smooth-hz must be 0 (off) or a positive number of Hz, got {args.smooth_hz}")
     common = dict(
         detector=args.detector,
         pose_model=args.pose_model,
@@ -63,11 +89,12 @@ def run(args) -> int:
         cache_dir=args.cache,
         use_cache=not args.no_cache,
         allow_download=args.allow_download,
+        threads=args.threads,
     )
     if args.list_people:
-        from ...core.reconstruct.pose2d import resolve_device
+        from ...core.reconstruct.engines import resolve_compute
 
-        common["device"] = resolve_device(args.device)
+        common["device"] = resolve_compute(args.device, args.pose_model, None, args.detector)
         with progress_bar("2D pose", enabled=not args.quiet) as cb:
             people = list_people(args.video, progress=cb, **common)
         if not people:
@@ -88,12 +115,14 @@ def run(args) -> int:
             lifter=args.lifter,
             progress=cb,
             trajectory=not args.no_trajectory,
+            min_visibility=args.min_visibility,
+            smooth_hz=args.smooth_hz or None,
             **common,
         )
     meta = m.meta
     print(
         f"{args.out}: {m.n_frames} frames at {meta['fps_exact']} fps, person {meta['person']}, "
-        f"{meta['observed_frames']} observed / {meta['missing_frames']} missing frames"
+        f"skeleton {m.skeleton}, {meta['observed_frames']} observed / {meta['missing_frames']} missing frames"
         f"{' (2D pose from cache)' if meta['pose_from_cache'] else ''}",
         file=sys.stdout,
     )

@@ -1,15 +1,17 @@
 """Reconstruct a video into a new clip: find the people in the background, click the subject, add.
 
 1. "Find people" runs the core's stage A (:func:`imu2safety.core.reconstruct.pipeline.track_people`:
-   detection, tracking, ViTPose 2D keypoints, cached in the project's
-   ``cache/pose2d``) in a QThreadPool worker with progress and cancel.
+   detection, tracking, BlazePose landmarks by default (ViTPose when a ViTPose
+   checkpoint folder is given), cached in the project's ``cache/pose2d``) in a
+   QThreadPool worker with progress and cancel.
 2. The video is shown with every tracked person's box; clicking a box chooses
    the subject (default: the person seen on most frames). A slider browses frames.
 3. "Reconstruct and add clip" calls :meth:`Project.add_clip` with the chosen
-   person: stage A comes from the cache, so only the 3D lifting runs (seconds).
+   person: stage A comes from the cache, so only the 3D step runs (seconds).
 
-Model weights are local paths (remembered in QSettings); a missing one is
-reported in the dialog with what to download and where.
+BlazePose's models ship with IMU2Safety; other model weights are local paths
+(remembered in QSettings); a missing one is reported in the dialog with what
+to download and where.
 """
 
 from __future__ import annotations
@@ -42,12 +44,10 @@ from ..workers import Worker, start
 
 def find_people(video, detector, pose_model, cache_dir, progress=None, cancel=None):
     """Stage A with model objects built once (reused for stage B): returns (tracks, pose, detector)."""
-    from ...core.reconstruct.detect import Detector, make_detector
+    from ...core.reconstruct.engines import load_models
     from ...core.reconstruct.pipeline import track_people
-    from ...core.reconstruct.pose2d import PoseEstimator
 
-    det = detector if isinstance(detector, Detector) else make_detector(detector or "auto")
-    pose = pose_model if isinstance(pose_model, PoseEstimator) else PoseEstimator(pose_model or None)
+    pose, det, _, _ = load_models(pose_model or None, None, detector or "auto")
     tracks = track_people(video, detector=det, pose_model=pose, cache_dir=cache_dir, progress=progress, cancel=cancel)
     return tracks, pose, det
 
@@ -69,18 +69,19 @@ class ReconstructDialog(QDialog):
         form = QFormLayout()
         self.video_edit = self._path_row(form, "Video", "", file=True, filt="Videos (*.mp4 *.avi *.mov *.mkv *.webm)")
         self.pose_edit = self._path_row(
-            form, "ViTPose model folder", self.settings.value("models/pose", ""), file=False
+            form, "Pose model (blank: BlazePose)", self.settings.value("models/pose", ""), file=False
         )
+        self.pose_edit.setPlaceholderText("BlazePose full (ships with IMU2Safety); or lite, heavy, a folder")
         self.lifter_edit = self._path_row(
             form,
-            "VideoPose3D checkpoint",
+            "VideoPose3D (optional)",
             self.settings.value("models/lifter", ""),
             file=True,
             filt="Checkpoints (*.bin *.pt *.pth)",
         )
         self.detector = QComboBox()
         self.detector.setEditable(True)
-        self.detector.addItems(["auto", "hog", "fullframe", "rtdetr"])
+        self.detector.addItems(["auto", "blazepose:frame", "hog", "fullframe", "rtdetr"])
         form.addRow("Person detector", self.detector)
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("subject id (used to split train/val/test)")
@@ -243,7 +244,7 @@ class ReconstructDialog(QDialog):
         kw = dict(
             person=self.person, pose_model=self._pose_obj, detector=self._detector_obj, lifter=self._lifter() or None
         )
-        self.status.setText("Lifting to 3D…")
+        self.status.setText("Reconstructing 3D…")
         QGuiApplication.setOverrideCursor(Qt.WaitCursor)
         try:
             clip = self.project.add_clip(

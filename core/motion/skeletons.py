@@ -2,8 +2,10 @@
 
 Each skeleton names its joints in order and says where each arm's shoulder,
 elbow and wrist are (what the wrist simulator needs). Skeletons with hand
-joints also name a hand point and a thumb point so the forearm roll can come
-from the hand plane instead of the arm plane.
+joints also name two hand points on either side of the palm, so the forearm
+roll can come from the hand plane instead of the arm plane: NTU's hand centre
+and thumb, BlazePose's pinky and index knuckles (the second one is always on
+the thumb's side).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ class Skeleton:
     joints: Tuple[str, ...]
     # side -> (shoulder, elbow, wrist) joint indices
     arms: Dict[str, Tuple[int, int, int]]
-    # side -> (hand centre or hand tip, thumb) indices, when the skeleton has hands
+    # side -> (hand point, point on the thumb's side of it) indices, when the skeleton has hands:
+    # the palm plane goes through the wrist and these two (NTU: hand centre, thumb; BlazePose: pinky, index)
     hands: Dict[str, Tuple[int, int]] = field(default_factory=dict)
     # bones for drawing, as (parent, child) index pairs
     bones: Tuple[Tuple[int, int], ...] = ()
@@ -267,7 +270,26 @@ DEEPMIMIC15 = Skeleton(
     ),
 )
 
-SKELETONS: Dict[str, Skeleton] = {s.name: s for s in (H36M17, COCO17, NTU25, SMPL22, DEEPMIMIC15)}
+# MediaPipe BlazePose (GHUM) 33 landmarks: the hand points are the pinky, index and thumb knuckles.
+BLAZEPOSE33 = Skeleton(
+    name="blazepose33",
+    joints=(
+        "nose", "l_eye_inner", "l_eye", "l_eye_outer", "r_eye_inner", "r_eye", "r_eye_outer", "l_ear", "r_ear",
+        "l_mouth", "r_mouth", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist",
+        "l_pinky", "r_pinky", "l_index", "r_index", "l_thumb", "r_thumb", "l_hip", "r_hip", "l_knee", "r_knee",
+        "l_ankle", "r_ankle", "l_heel", "r_heel", "l_foot_index", "r_foot_index",
+    ),
+    arms={"left": (11, 13, 15), "right": (12, 14, 16)},
+    hands={"left": (17, 19), "right": (18, 20)},
+    bones=(
+        (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (17, 19), (15, 21), (12, 14), (14, 16), (16, 18),
+        (16, 20), (18, 20), (16, 22), (11, 23), (12, 24), (23, 24), (23, 25), (25, 27), (27, 29), (29, 31),
+        (27, 31), (24, 26), (26, 28), (28, 30), (30, 32), (28, 32), (0, 1), (1, 2), (2, 3), (3, 7), (0, 4),
+        (4, 5), (5, 6), (6, 8), (9, 10),
+    ),
+)  # fmt: skip
+
+SKELETONS: Dict[str, Skeleton] = {s.name: s for s in (H36M17, COCO17, NTU25, SMPL22, DEEPMIMIC15, BLAZEPOSE33)}
 
 
 def register_skeleton(skeleton: Skeleton) -> None:

@@ -10,7 +10,7 @@ The API the command line and the workbench use (all plain Python, no Qt)::
     with Project.open("myproj") as p: ...      # close() releases the writer lock
 
     clip = p.add_clip("walk.npz", subject="S01")   # copies into cache/, one undoable command
-    p.add_clip("walk.mp4", reconstruct={"lifter": "vp3d.bin"})   # a video: reconstructed into cache/
+    p.add_clip("walk.mp4", reconstruct={"person": 2})   # a video: reconstructed (BlazePose) into cache/
     p.clips(); p.clip(clip.id)                       # Clip records (frozen dataclasses)
     p.load_motion(clip.id, trimmed=True)             # core.motion.Motion
     p.device_for(clip.id)                            # DevicePreset of its profile (or preset id)

@@ -1,8 +1,11 @@
-"""From the lifter's camera space to the motion's world frame.
+"""From camera space to the motion's world frame.
 
-Input: H36M-17 joints relative to the pelvis in camera space (x right, y down,
-z forward, metres; VideoPose3D's output), the 2D keypoints they came from and
-the image size.
+Input: joints relative to the pelvis in camera space (x right, y down, z
+forward, metres): H36M-17 from VideoPose3D with the 2D keypoints they came from
+and the image size (:func:`to_world`), or BlazePose's world landmarks with a
+root translation already solved (:mod:`.landmarks3d` calls
+:func:`place_in_world`). A :class:`Body` says which joints make the pelvis, the
+thorax and the feet.
 
 1. Up (gravity). Prior: the camera is level, so up is camera -y. Refinement:
    the torso direction pelvis -> thorax of every frame that is within 45 deg of
@@ -33,12 +36,28 @@ the image size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 from scipy.ndimage import median_filter
 
 PELVIS, THORAX, R_FOOT, L_FOOT = 0, 8, 3, 6
+
+
+@dataclass(frozen=True)
+class Body:
+    """Joint indices whose mean is the pelvis and the thorax, and the joints that touch the floor."""
+
+    pelvis: Tuple[int, ...]
+    thorax: Tuple[int, ...]
+    feet: Tuple[int, ...]
+
+    def point(self, joints: np.ndarray, which: str) -> np.ndarray:
+        """(T, 3) mean of the named group (NaN where any of its joints is NaN)."""
+        return joints[:, list(getattr(self, which))].mean(axis=1)
+
+
+H36M_BODY = Body(pelvis=(PELVIS,), thorax=(THORAX,), feet=(R_FOOT, L_FOOT))
 FOCAL_FACTOR = 1.15
 UPRIGHT_DEG = 45.0
 MIN_UPRIGHT_FRACTION = 0.25
@@ -54,10 +73,10 @@ class WorldResult:
     info: dict = field(default_factory=dict)
 
 
-def estimate_up(joints_cam: np.ndarray) -> tuple:
+def estimate_up(joints_cam: np.ndarray, body: Body = H36M_BODY) -> tuple:
     """Up in camera coordinates and how it was obtained (see module docstring)."""
     prior = np.array([0.0, -1.0, 0.0])
-    torso = joints_cam[:, THORAX] - joints_cam[:, PELVIS]
+    torso = body.point(joints_cam, "thorax") - body.point(joints_cam, "pelvis")
     n = np.linalg.norm(torso, axis=1)
     ok = np.isfinite(n) & (n > 1e-6)
     if not ok.any():
@@ -167,19 +186,33 @@ def to_world(
     else:
         info["trajectory"] = "none: root fixed at the origin (whole-body translation lost)"
     Pc = J + (traj[:, None, :] if traj is not None else 0.0)
+    return place_in_world(Pc, up_c, info, traj)
+
+
+def place_in_world(joints_cam: np.ndarray, up_c: np.ndarray, info: dict, trajectory: Optional[np.ndarray] = None,
+                   body: Body = H36M_BODY) -> WorldResult:  # fmt: skip
+    """Step 3: camera-space joints (T, J, 3) -> world (z up, origin below the first pelvis, floor at 0)."""
     z = up_c
     x = np.array([1.0, 0.0, 0.0]) - z[0] * z
     x /= np.linalg.norm(x)
     y = np.cross(z, x)
     R = np.stack([x, y, z])  # rows: world axes in camera coordinates
-    W = Pc @ R.T
-    obs = np.isfinite(W).all(axis=(1, 2))
+    W = joints_cam @ R.T
+    pelvis = body.point(W, "pelvis")
+    obs = np.isfinite(pelvis).all(axis=1)
     if obs.any():
-        first = W[np.argmax(obs), PELVIS]
+        first = pelvis[np.argmax(obs)]
         W[..., 0] -= first[0]
         W[..., 1] -= first[1]
-        feet = np.fmin(W[:, R_FOOT, 2], W[:, L_FOOT, 2])
-        floor = np.nanpercentile(feet, 5) if np.isfinite(feet).any() else np.nanmin(W[..., 2])
+        fz = W[:, list(body.feet), 2]
+        feet = np.where(np.isfinite(fz), fz, np.inf).min(axis=1)
+        feet[~np.isfinite(feet)] = np.nan
+        if np.isfinite(feet).any():
+            floor = float(np.nanpercentile(feet, 5))
+        else:
+            floor = float(np.nanmin(W[..., 2]))
         W[..., 2] -= floor
-        info["floor_shift_m"] = float(floor)
-    return WorldResult(joints=W, up=np.array([0.0, 0.0, 1.0]), up_camera=up_c, rotation=R, trajectory=traj, info=info)
+        info["floor_shift_m"] = floor
+    return WorldResult(
+        joints=W, up=np.array([0.0, 0.0, 1.0]), up_camera=up_c, rotation=R, trajectory=trajectory, info=info
+    )

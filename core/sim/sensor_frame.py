@@ -7,8 +7,10 @@ pointing away from the skin (dorsal), y = z x x. Both wrists use this rule.
 Forearm roll about x (the pronation a 17-joint skeleton cannot see) is an
 angle about x measured from a neutral reference direction (below):
 
-1. ``hand``: skeletons with hand joints (NTU RGB+D) give the palm plane
-   from wrist, hand and thumb; the back of the hand is its normal. When a clip
+1. ``hand``: skeletons with hand joints give the palm plane through the wrist
+   and two hand points on either side of the palm (NTU RGB+D: hand centre and
+   thumb; BlazePose ``blazepose33``: pinky and index knuckles); the back of the
+   hand is its normal. When a clip
    has any usable hand frame, frames without one carry the hand's roll (rule 3)
    rather than switching to the arm plane, which would make the roll jump.
 2. ``arm-plane``: otherwise the shoulder-elbow-wrist plane. Its lateral normal
@@ -185,6 +187,24 @@ def forearm_axes(
     z[invalid] = np.nan
     counts = {name: int(np.sum((source == k) & ~invalid)) for k, name in enumerate(ROLL_SOURCES)}
     return x, z, counts
+
+
+def roll_angle(joints: np.ndarray, skel: Skeleton, side: str, up: np.ndarray, pronation_deg: float = 0.0):
+    """The forearm roll about sensor x, radians from the neutral reference (T,), and the roll-source counts.
+
+    Positive turns the back of the wrist from the neutral reference e1 toward x cross e1.
+    """
+    up = np.asarray(up, float) / np.linalg.norm(up)
+    x, z, counts = forearm_axes(joints, skel, side, up, pronation_deg)
+    other = "left" if side == "right" else "right"
+    lat = None
+    if other in skel.arms:
+        lat = joints[:, skel.arms[side][0]] - joints[:, skel.arms[other][0]]
+        lat_ok = np.isfinite(lat).all(axis=1)
+        lat = _ffill_bfill(lat, lat_ok) if lat_ok.any() else None
+    e1 = neutral_reference(x, lat, up)
+    e2 = np.cross(x, e1)
+    return np.arctan2(_dot(z, e2), _dot(z, e1)), counts
 
 
 def orthonormal_frames(x: np.ndarray, z: np.ndarray) -> np.ndarray:

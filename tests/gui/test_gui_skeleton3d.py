@@ -108,6 +108,19 @@ def test_unobserved_joints_are_not_drawn_as_lines_to_the_origin():
     assert np.allclose(seg[others].reshape(-1, 3), j[bones[others].reshape(-1)])
 
 
+def test_wrist_path_breaks_at_unobserved_frames_instead_of_going_to_the_origin():
+    from imu2safety.widgets.skeleton_view import path_segments
+
+    path = np.c_[np.linspace(1, 2, 10), np.full(10, 3.0), np.full(10, 1.0)]
+    path[:3] = np.nan  # a person who appears late (a reconstructed video), and is lost for a frame
+    path[6] = np.nan
+    pos, conn = path_segments(path)
+    assert np.isfinite(pos).all() and not np.any(np.all(pos == 0, axis=1))
+    drawn = {(int(a), int(b)) for a, b in conn}
+    assert drawn == {(0, 1), (1, 2), (3, 4), (4, 5)}  # frames 3-5 and 7-9, no line across frame 6
+    np.testing.assert_allclose(pos[conn[:, 1]] - pos[conn[:, 0]], [[1 / 9, 0, 0]] * 4, atol=1e-6)  # float32
+
+
 def test_views_survive_a_clip_with_unobserved_frames(qtbot):
     """A reconstructed clip has NaN frames: every panel keeps working on them."""
     from imu2safety.widgets.skeleton_view import SkeletonView

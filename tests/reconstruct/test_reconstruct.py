@@ -255,24 +255,31 @@ def test_cli_missing_weights_one_line(assets, tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1
     assert "dl.fbaipublicfiles.com/video-pose-3d/pretrained_h36m_detectron_coco.bin" in err
+    # ViTPose named but absent, and the lifter absent: one line naming both, and what works without them
     rc = main(
         [
             "reconstruct",
             str(assets["video"]),
             "--out",
             str(out),
+            "--pose-model",
+            "usyd-community/vitpose-base-simple",
             "--lifter",
-            str(assets["lifter"]),
-            "--detector",
-            box_arg(),
+            str(tmp_path / "nope.bin"),
             "--cache",
             str(tmp_path / "c"),
             "--quiet",
         ]
     )
     err = capsys.readouterr().err.strip()
-    assert rc == 2 and len(err.splitlines()) == 1
-    assert "huggingface-cli download usyd-community/vitpose-base-simple" in err
+    assert rc == 2 and len(err.splitlines()) == 1, err
+    assert "2 model files are missing" in err
+    assert "huggingface-cli download usyd-community/vitpose-base-simple" in err and "nope.bin" in err
+    assert "default BlazePose engine needs no download" in err and "without --lifter" in err
+    # ViTPose alone needs a lifter for 3D: said before any work, with the alternative
+    rc = main(["reconstruct", str(assets["video"]), "--out", str(out), "--pose-model", str(assets["pose"]), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "need a 3D lifter" in err and "without --lifter" in err
     rc = main(
         [
             "reconstruct",
