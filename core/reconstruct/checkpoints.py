@@ -1,4 +1,4 @@
-"""Local model checkpoints: a content fingerprint for cache keys, and quiet loading of transformers models."""
+"""Local model checkpoints: a content fingerprint for cache keys, quiet and safe loading of transformers models."""
 
 from __future__ import annotations
 
@@ -44,3 +44,18 @@ class quiet_loading:
 
         if self._was:
             hf_logging.enable_progress_bar()
+
+
+def hf_weights_kwargs(folder: str | os.PathLike | None) -> dict:
+    """``from_pretrained`` keyword arguments that never unpickle code nor run a repository's code.
+
+    A local folder with ``*.safetensors`` is read from those only (``use_safetensors=True``,
+    so a ``pytorch_model.bin`` beside them is never opened); pickled weights go through
+    torch's ``weights_only`` unpickler, which refuses anything but tensors; and
+    ``trust_remote_code`` stays off.
+    """
+    kw: dict = {"trust_remote_code": False, "weights_only": True}
+    if folder is not None and Path(folder).is_dir():
+        if any(p.name.endswith(".safetensors") for p in Path(folder).iterdir()):
+            kw["use_safetensors"] = True
+    return kw

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -30,7 +31,7 @@ import cv2
 import numpy as np
 
 from ..base.errors import InputError
-from .checkpoints import model_fingerprint, quiet_loading
+from .checkpoints import hf_weights_kwargs, model_fingerprint, quiet_loading
 
 DEFAULT_RTDETR = "PekingU/rtdetr_r50vd_coco_o365"
 EMPTY = np.zeros((0, 5), dtype=np.float64)
@@ -188,13 +189,21 @@ def _load_rtdetr_quiet(model, allow_download: bool):
         raise InputError(where, f"no RT-DETR checkpoint here (config.json missing); {rtdetr_help()}")
     src = str(where) if local else str(model)
     try:
-        m = RTDetrForObjectDetection.from_pretrained(src, local_files_only=not allow_download)
+        m = RTDetrForObjectDetection.from_pretrained(
+            src, local_files_only=not allow_download, **hf_weights_kwargs(where if local else None)
+        )
         try:
             p = RTDetrImageProcessorPil.from_pretrained(src, local_files_only=not allow_download)
         except (OSError, ValueError):
             p = RTDetrImageProcessorPil()
     except OSError:
         raise InputError(src, f"RT-DETR weights not found; {rtdetr_help()}") from None
+    except pickle.UnpicklingError as exc:
+        raise InputError(
+            src,
+            "pickled weights hold code, not only tensors: refusing to load them (nothing from them was run; "
+            f"{str(exc).splitlines()[0][:160]})",
+        ) from None
     return m, p, model_fingerprint(where) if local else str(model)
 
 

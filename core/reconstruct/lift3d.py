@@ -29,7 +29,6 @@ network's input and returns a mask so the caller can put NaN back.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
@@ -38,6 +37,7 @@ import torch
 import torch.nn as nn
 
 from ..base.errors import InputError
+from ..base.safe_load import load_torch_weights, tensors_only
 
 CHECKPOINT_URL = "https://dl.fbaipublicfiles.com/video-pose-3d/pretrained_h36m_detectron_coco.bin"
 CHECKPOINT_NAME = "pretrained_h36m_detectron_coco.bin"
@@ -143,30 +143,8 @@ def architecture_from_state(state: dict) -> dict:
 
 
 def _torch_load(path: Path) -> dict:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        # released checkpoints also pickle the optimizer and numpy RNG state; numpy globals only
-        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-        if not all(u.startswith("numpy") for u in unsafe):
-            raise InputError(
-                path,
-                "checkpoint pickles code other than tensors and numpy state: refusing "
-                f"to load it ({', '.join(unsafe[:4])})",
-            ) from None
-        import importlib
-
-        objs = []
-        for u in unsafe:
-            mod, _, name = u.rpartition(".")
-            try:
-                objs.append(getattr(importlib.import_module(mod), name))
-            except (ImportError, AttributeError):
-                raise InputError(path, f"checkpoint needs {u}, which this numpy does not have") from None
-        objs += [getattr(np.dtypes, n) for n in getattr(np.dtypes, "__all__", [])]  # concrete dtype classes
-        objs += [np.random.RandomState, np.random.MT19937, np.random.PCG64, np.random.Generator]
-        with torch.serialization.safe_globals(objs):
-            return torch.load(path, map_location="cpu", weights_only=True)
+    """The checkpoint through the exact allow-list of :mod:`..base.safe_load` (nothing from it is run)."""
+    return load_torch_weights(path, "VideoPose3D checkpoint")
 
 
 def load_lifter(
@@ -181,21 +159,20 @@ def load_lifter(
         if not cand.is_file():
             raise InputError(path, f"folder has no {CHECKPOINT_NAME}; {lifter_help()}")
         path = cand
-    try:
-        ck = _torch_load(path)
-    except InputError:
-        raise
-    except Exception as exc:  # torch raises many types for a bad file
-        raise InputError(path, f"not a readable PyTorch checkpoint ({exc.__class__.__name__})") from None
+    ck = _torch_load(path)
     if not isinstance(ck, dict):
         raise InputError(path, "checkpoint is not a dict")
     state = ck.get("model_pos", ck)
     if not isinstance(state, dict) or not any(k.endswith("expand_conv.weight") for k in state):
         raise InputError(path, "no VideoPose3D 'model_pos' weights in this checkpoint")
 
-    def build(st):
+    def build(st, key):
+        st = tensors_only(st, path, key)
         st = {k[len("module.") :] if k.startswith("module.") else k: v for k, v in st.items()}
-        arch = architecture_from_state(st)
+        try:
+            arch = architecture_from_state(st)
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
+            raise InputError(path, f"'{key}' is not a VideoPose3D state dict (missing {exc})") from None
         m = TemporalModel(
             arch["num_joints_in"],
             arch["in_features"],
@@ -210,14 +187,14 @@ def load_lifter(
             raise InputError(path, f"weights do not fit the VideoPose3D model: {str(exc).splitlines()[0]}") from None
         return m.eval()
 
-    pos = build(state)
+    pos = build(state, "model_pos")
     if pos.num_joints_in != 17 or pos.num_joints_out != 17:
         raise InputError(
             path,
             f"lifter maps {pos.num_joints_in} -> {pos.num_joints_out} joints; the pipeline needs COCO-17 -> H36M-17",
         )
     traj = ck.get("model_traj") if isinstance(ck.get("model_traj"), dict) else None
-    traj_model = build(traj) if traj else None
+    traj_model = build(traj, "model_traj") if traj else None
     from .checkpoints import model_fingerprint
 
     return pos, traj_model, "videopose3d:" + model_fingerprint(path) + ("+causal" if causal else "")

@@ -19,6 +19,7 @@ cache, with ``local_files_only`` unless the caller allows downloading.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
@@ -26,7 +27,7 @@ import cv2
 import numpy as np
 
 from ..base.errors import InputError
-from .checkpoints import model_fingerprint, quiet_loading
+from .checkpoints import hf_weights_kwargs, model_fingerprint, quiet_loading
 
 DEFAULT_POSE_MODEL = "usyd-community/vitpose-base-simple"
 N_KEYPOINTS = 17
@@ -81,10 +82,18 @@ def _load_vitpose(model, allow_download: bool):
             raise InputError(where, f"no such folder; {pose_model_help()}")
         src, model_id = s, "vitpose:" + s
     try:
-        m = VitPoseForPoseEstimation.from_pretrained(src, local_files_only=not allow_download)
+        m = VitPoseForPoseEstimation.from_pretrained(
+            src, local_files_only=not allow_download, **hf_weights_kwargs(where if where.exists() else None)
+        )
     except OSError:
         hub = str(model) if not where.exists() else DEFAULT_POSE_MODEL
         raise InputError(src, f"ViTPose weights not found locally; {pose_model_help(hub)}") from None
+    except pickle.UnpicklingError as exc:
+        raise InputError(
+            src,
+            "pickled weights hold code, not only tensors: refusing to load them (nothing from them was run; "
+            f"{str(exc).splitlines()[0][:160]})",
+        ) from None
     except (ValueError, KeyError) as exc:
         raise InputError(src, f"not a usable ViTPose checkpoint ({exc.__class__.__name__}: {exc})") from None
     try:
