@@ -1,7 +1,11 @@
 """What every stage shares.
 
-- :mod:`.errors`    ``InputError`` (one line naming the file and the problem), ``PresetError``
+- :mod:`.errors`    ``InputError`` (one line naming the file and the problem), ``PresetError``, ``path_text``
 - :mod:`.atomic`    ``atomic_path``: write beside the target, rename when complete
 - :mod:`.hashing`   ``sha256_file``
 - :mod:`.progress`  ``CancelToken``, ``Cancelled``, ``report``, ``check`` for long work
+- :mod:`.limits`    every size and range limit in one place: ``check_alloc``, ``check_samples``,
+  ``check_range``, ``check_npz``/``check_npy`` (before numpy allocates), ``LimitError``
+- :mod:`.jsonio`    ``parse_json``/``read_json_file`` for JSON from users (depth, size, encoding)
+- :mod:`.safe_load` ``load_torch_weights``: checkpoints through an exact allow-list, never code
 """

@@ -41,7 +41,13 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
         from .errors import InputError
 
         raise InputError(dest, f"output folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or ".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or ".tmp", dir=folder)
+    except OSError as exc:  # name the output, never the temporary file we tried to make
+        from .errors import InputError
+
+        why = exc.strerror or exc.__class__.__name__
+        raise InputError(dest, f"cannot write in {folder} ({why}); nothing was written") from None
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual umask-based mode
     tmp_path = Path(tmp)
@@ -56,5 +62,6 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
         if isinstance(exc, OSError):
             from .errors import InputError
 
-            raise InputError(dest, f"could not write ({exc.strerror or exc}); nothing was written") from exc
+            why = exc.strerror or str(exc).replace(str(tmp_path), str(dest))
+            raise InputError(dest, f"could not write ({why}); nothing was written") from exc
         raise

@@ -21,3 +21,13 @@ class InputError(Exception):
 
 class PresetError(InputError):
     """A device preset with a missing or bad field."""
+
+
+def path_text(path: str | os.PathLike) -> str:
+    """A path as valid UTF-8 text for stores and files (SQLite, HDF5, JSON).
+
+    A name in another locale's bytes decodes with lone surrogates, which UTF-8 cannot
+    encode; such bytes are written as ``\\xff`` escapes instead (the file itself is
+    still opened by its real name).
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
