@@ -21,6 +21,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..base.errors import InputError
+from ..base.limits import check_npy, check_npz
 from .import_common import check_file, check_fps, parse_up, provenance, unit_scale
 from .interchange import Motion, validate_motion
 from .skeletons import SMPL22
@@ -29,6 +30,12 @@ HUMANML_FPS = 20.0
 
 
 def load_npy(path: Path) -> np.ndarray:
+    with open(path, "rb") as fh:
+        zipped = fh.read(2) == b"PK"
+    if zipped:
+        check_npz(path, "skeleton file")
+    else:
+        check_npy(path, "the skeleton array")
     try:
         arr = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:

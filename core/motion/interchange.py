@@ -26,6 +26,8 @@ import numpy as np
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.jsonio import parse_json
+from ..base.limits import FOREARM_M, MAX_FOREARM_M, MAX_FPS, MIN_FPS, check_npz
 from .skeletons import Skeleton, get_skeleton
 from .timebase import rational_fps
 
@@ -39,6 +41,7 @@ class Motion:
     confidence: Optional[np.ndarray] = None  # (T, J) in [0, 1]
     joint_names: Optional[tuple] = None
     meta: Dict[str, Any] = field(default_factory=dict)
+    source: Optional[str] = field(default=None, compare=False)  # the file it was read from (not saved)
 
     @property
     def n_frames(self) -> int:
@@ -69,6 +72,7 @@ class Motion:
             confidence=None if self.confidence is None else self.confidence[start:stop].copy(),
             joint_names=self.joint_names,
             meta=dict(self.meta),
+            source=self.source,
         )
 
 
@@ -121,6 +125,8 @@ def validate_motion(m: Motion, where: str | os.PathLike | None = None) -> Motion
         raise InputError(where, "'joints' are all NaN: no frame has an observed joint")
     if not np.isfinite(m.fps) or m.fps <= 0:
         raise InputError(where, f"'fps' must be a positive number, got {m.fps}")
+    if not MIN_FPS <= m.fps <= MAX_FPS:
+        raise InputError(where, f"'fps' must be between {MIN_FPS:g} and {MAX_FPS:g} frames per second, got {m.fps:g}")
     up = np.asarray(m.up, dtype=float)
     if up.shape != (3,) or not np.isfinite(up).all() or np.linalg.norm(up) < 1e-9:
         raise InputError(where, f"'up' must be a non-zero 3-vector, got {up.tolist()}")
@@ -143,7 +149,44 @@ def validate_motion(m: Motion, where: str | os.PathLike | None = None) -> Motion
             where,
             f"'joints' span {np.nanmax(span):.0f} units: expected metres (convert millimetres or centimetres first)",
         )
+    _check_limb_lengths(j, sk, where)
     return m
+
+
+def forearm_lengths(joints: np.ndarray, sk: Skeleton) -> Dict[str, float]:
+    """Median elbow-wrist distance per arm over the frames where both are observed (metres if the file is)."""
+    out = {}
+    for side, (_, elbow, wrist) in sk.arms.items():
+        d = np.linalg.norm(joints[:, wrist] - joints[:, elbow], axis=1)
+        d = d[np.isfinite(d) & (d > 0)]
+        if d.size:
+            out[side] = float(np.median(d))
+    return out
+
+
+def _check_limb_lengths(j: np.ndarray, sk: Skeleton, where) -> None:
+    """Joints in centimetres or millimetres give forearms of tens or hundreds of 'metres': an error."""
+    for side, length in forearm_lengths(j, sk).items():
+        if length > MAX_FOREARM_M:
+            hint = "centimetres? divide by 100" if length < 100 else "millimetres? divide by 1000"
+            raise InputError(
+                where,
+                f"the {side} forearm is {length:.3g} m long (median elbow-wrist distance), a human forearm is "
+                f"{FOREARM_M[0]:g}-{FOREARM_M[1]:g} m: 'joints' must be in metres ({hint})",
+            )
+
+
+def units_warning(m: Motion, where) -> Optional[str]:
+    """A one-line warning when a forearm is outside the human range (wrong units or a scaled skeleton)."""
+    lo, hi = FOREARM_M
+    odd = {s: v for s, v in forearm_lengths(m.joints, m.skel).items() if not lo <= v <= hi}
+    if not odd:
+        return None
+    what = ", ".join(f"{s} {v:.3g} m" for s, v in odd.items())
+    return (
+        f"warning: {where}: implausible forearm length ({what}; a human forearm is {lo:g}-{hi:g} m): "
+        "are the joints in metres? The simulated accelerations scale with it"
+    )
 
 
 MAX_PLAUSIBLE_SPEED = 15.0  # m/s: faster than any joint moves in the taxonomy's activities
@@ -193,6 +236,7 @@ def load_motion(path: str | os.PathLike) -> Motion:
             "not a motion .npz; convert skeleton files (BVH, NTU, .npy, .csv) first with "
             "'imu2safety import FILE --out MOTION.npz'",
         )
+    check_npz(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
@@ -201,25 +245,54 @@ def load_motion(path: str | os.PathLike) -> Motion:
     for key in ("joints", "fps", "skeleton"):
         if key not in data:
             raise InputError(path, f"missing key '{key}' (has: {', '.join(sorted(data)) or 'nothing'})")
-    try:
-        fps = float(np.asarray(data["fps"]).reshape(()))
-    except (TypeError, ValueError):
-        raise InputError(path, f"'fps' must be a scalar, got shape {np.asarray(data['fps']).shape}") from None
-    skeleton = str(np.asarray(data["skeleton"]).reshape(()))
+    fps_arr = np.asarray(data["fps"])
+    if fps_arr.size != 1 or fps_arr.dtype.kind not in "fiu":
+        raise InputError(path, f"'fps' must be one number, got {fps_arr.dtype} of shape {fps_arr.shape}")
+    fps = float(fps_arr.reshape(()))
+    skeleton = _string(data, "skeleton", path)
     joints = np.asarray(data["joints"])
     if np.issubdtype(joints.dtype, np.floating):
         joints = joints.astype(np.float64)
-    up = np.asarray(data["up"], dtype=float).reshape(-1) if "up" in data else np.array([0.0, 0.0, 1.0])
-    conf = np.asarray(data["confidence"], dtype=float) if "confidence" in data else None
-    names = tuple(str(n) for n in data["joint_names"]) if "joint_names" in data else None
+    up = _numbers(data, "up", path, "(3,)").reshape(-1) if "up" in data else np.array([0.0, 0.0, 1.0])
+    conf = _numbers(data, "confidence", path, "(T, J) in [0, 1]") if "confidence" in data else None
+    names = None
+    if "joint_names" in data:
+        jn = np.asarray(data["joint_names"])
+        if jn.dtype.kind not in "US" or jn.ndim != 1:
+            raise InputError(path, f"'joint_names' must be a list of strings, got {jn.dtype} of shape {jn.shape}")
+        names = tuple(str(n) for n in jn)
     meta = {}
     if "meta" in data:
-        try:
-            meta = json.loads(str(np.asarray(data["meta"]).reshape(())))
-        except (json.JSONDecodeError, ValueError):
-            raise InputError(path, "'meta' is not valid JSON") from None
-    m = Motion(joints=joints, fps=fps, skeleton=skeleton, up=up, confidence=conf, joint_names=names, meta=meta)
+        meta = parse_json(_string(data, "meta", path), path, "'meta'")
+        if not isinstance(meta, dict):
+            raise InputError(path, f"'meta' must be a JSON object, got a {type(meta).__name__}")
+    m = Motion(
+        joints=joints,
+        fps=fps,
+        skeleton=skeleton,
+        up=up,
+        confidence=conf,
+        joint_names=names,
+        meta=meta,
+        source=os.fspath(path),
+    )
     return validate_motion(m, path)
+
+
+def _numbers(data, key: str, path, shape_text: str) -> np.ndarray:
+    a = np.asarray(data[key])
+    if a.dtype.kind not in "fiub":
+        got = "text" if a.dtype.kind in "US" else str(a.dtype)
+        raise InputError(path, f"'{key}' must be numbers {shape_text}, got {got}")
+    return a.astype(np.float64)
+
+
+def _string(data, key: str, path) -> str:
+    a = np.asarray(data[key])
+    if a.dtype.kind not in "US" or a.ndim != 0:
+        raise InputError(path, f"'{key}' must be one string, got {a.dtype} of shape {a.shape}")
+    v = a.item()
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
 
 
 def save_motion(m: Motion, path: str | os.PathLike) -> Path:

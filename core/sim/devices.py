@@ -26,34 +26,37 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ..base.errors import PresetError
+from ..base.errors import InputError, PresetError
+from ..base.jsonio import parse_json
+from ..base.limits import MAX_OFFSET_M, MAX_RATE_HZ, MIN_RATE_HZ
 
 G = 9.80665
 DEG = np.pi / 180.0
 
-# field -> (unit factor to SI, allowed minimum, required)
+# field -> (unit factor to SI, allowed minimum, required, allowed maximum); the maxima lie far beyond any
+# real part (the widest MEMS ranges are ~400 g and ~4000 dps) but keep every SI figure finite
 ACC_FIELDS = {
-    "range_g": (G, 0.0, True),
-    "bits": (1.0, 1, True),
-    "noise_density_ug_per_rthz": (1e-6 * G, 0.0, True),
-    "turn_on_bias_mg": (1e-3 * G, 0.0, True),
-    "scale_error_pct": (1e-2, 0.0, True),
-    "cross_axis_pct": (1e-2, 0.0, True),
-    "bias_instability_mg": (1e-3 * G, 0.0, True),
-    "bias_tau_s": (1.0, 1e-6, True),
-    "random_walk_mg_per_rts": (1e-3 * G, 0.0, True),
+    "range_g": (G, 0.0, True, 2000.0),
+    "bits": (1.0, 1, True, 32),
+    "noise_density_ug_per_rthz": (1e-6 * G, 0.0, True, 1e6),
+    "turn_on_bias_mg": (1e-3 * G, 0.0, True, 1e5),
+    "scale_error_pct": (1e-2, 0.0, True, 100.0),
+    "cross_axis_pct": (1e-2, 0.0, True, 100.0),
+    "bias_instability_mg": (1e-3 * G, 0.0, True, 1e5),
+    "bias_tau_s": (1.0, 1e-6, True, 1e9),
+    "random_walk_mg_per_rts": (1e-3 * G, 0.0, True, 1e5),
 }
 GYRO_FIELDS = {
-    "range_dps": (DEG, 0.0, True),
-    "bits": (1.0, 1, True),
-    "noise_density_mdps_per_rthz": (1e-3 * DEG, 0.0, True),
-    "turn_on_bias_dps": (DEG, 0.0, True),
-    "scale_error_pct": (1e-2, 0.0, True),
-    "cross_axis_pct": (1e-2, 0.0, True),
-    "bias_instability_dph": (DEG / 3600.0, 0.0, True),
-    "bias_tau_s": (1.0, 1e-6, True),
-    "random_walk_dps_per_rts": (DEG, 0.0, True),
-    "g_sensitivity_dps_per_g": (DEG / G, 0.0, True),
+    "range_dps": (DEG, 0.0, True, 1e5),
+    "bits": (1.0, 1, True, 32),
+    "noise_density_mdps_per_rthz": (1e-3 * DEG, 0.0, True, 1e7),
+    "turn_on_bias_dps": (DEG, 0.0, True, 1e4),
+    "scale_error_pct": (1e-2, 0.0, True, 100.0),
+    "cross_axis_pct": (1e-2, 0.0, True, 100.0),
+    "bias_instability_dph": (DEG / 3600.0, 0.0, True, 1e7),
+    "bias_tau_s": (1.0, 1e-6, True, 1e9),
+    "random_walk_dps_per_rts": (DEG, 0.0, True, 1e4),
+    "g_sensitivity_dps_per_g": (DEG / G, 0.0, True, 1e4),
 }
 TOP_FIELDS = ("id", "name", "kind", "sources", "output_rate_hz", "placement", "accelerometer", "gyroscope")
 KINDS = ("watch", "band", "phone", "ideal")
@@ -123,6 +126,8 @@ class DevicePreset:
             keys = dotted.split(".")
             for k in keys[:-1]:
                 node = node.setdefault(k, {})
+                if not isinstance(node, dict):
+                    raise PresetError(self.path, f"cannot set '{dotted}': '{k}' is not an object")
             node[keys[-1]] = value
         return preset_from_dict(data, self.path)
 
@@ -165,11 +170,21 @@ def _sensor(d: Dict[str, Any], spec, roles) -> SensorErrors:
     )
 
 
-def _check_number(where, field, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+def _check_number(where, field, value, minimum, maximum=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PresetError(where, f"field '{field}' must be a number, got {value!r}")
+    try:
+        finite = bool(np.isfinite(float(value)))
+    except OverflowError:  # an integer beyond float range
+        finite = False
+    if not finite:
+        raise PresetError(where, f"field '{field}' must be a finite number, got {str(value)[:40]}")
     if value < minimum:
         raise PresetError(where, f"field '{field}' must be >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise PresetError(
+            where, f"field '{field}' must be <= {maximum:g}, got {value!r} (implausible for a wearable IMU)"
+        )
 
 
 def preset_from_dict(data: Dict[str, Any], where: str | os.PathLike | None = None) -> DevicePreset:
@@ -179,36 +194,47 @@ def preset_from_dict(data: Dict[str, Any], where: str | os.PathLike | None = Non
     for k in TOP_FIELDS:
         if k not in data:
             raise PresetError(where, f"missing field '{k}'")
-    if data["kind"] not in KINDS:
+    for k in ("id", "name"):
+        if not isinstance(data[k], str) or not data[k].strip():
+            raise PresetError(where, f"field '{k}' must be a non-empty string, got {data[k]!r}")
+    if not isinstance(data["kind"], str) or data["kind"] not in KINDS:
         raise PresetError(where, f"field 'kind' must be one of {', '.join(KINDS)}, got {data['kind']!r}")
     if not isinstance(data["sources"], list) or not all(isinstance(s, str) for s in data["sources"]):
         raise PresetError(where, "field 'sources' must be a list of strings naming where figures come from")
-    _check_number(where, "output_rate_hz", data["output_rate_hz"], 1e-6)
-    if data["output_rate_hz"] <= 0:
-        raise PresetError(where, "field 'output_rate_hz' must be > 0")
+    _check_number(where, "output_rate_hz", data["output_rate_hz"], MIN_RATE_HZ, MAX_RATE_HZ)
     if not isinstance(data["placement"], dict):
         raise PresetError(where, "field 'placement' must be an object")
-    _check_number(where, "placement.offset_m", data["placement"].get("offset_m", 0.0), -1.0)
+    _check_number(where, "placement.offset_m", data["placement"].get("offset_m", 0.0), -MAX_OFFSET_M, MAX_OFFSET_M)
     for sensor, spec in (("accelerometer", ACC_FIELDS), ("gyroscope", GYRO_FIELDS)):
         d = data[sensor]
         if not isinstance(d, dict):
             raise PresetError(where, f"field '{sensor}' must be an object")
-        for f, (_, minimum, required) in spec.items():
+        for f, (_, minimum, required, maximum) in spec.items():
             if f not in d:
                 if required:
                     raise PresetError(where, f"missing field '{sensor}.{f}'")
                 continue
-            _check_number(where, f"{sensor}.{f}", d[f], minimum)
+            _check_number(where, f"{sensor}.{f}", d[f], minimum, maximum)
         unknown = sorted(set(d) - set(spec))
         if unknown:
             raise PresetError(where, f"unknown field '{sensor}.{unknown[0]}' (known: {', '.join(spec)})")
         if not float(d["bits"]).is_integer():
             raise PresetError(where, f"field '{sensor}.bits' must be a whole number")
-    for side, m in data.get("axis_map", {}).items():
-        a = np.asarray(m, dtype=float)
+    axis_map = data.get("axis_map", {})
+    if not isinstance(axis_map, dict):
+        raise PresetError(
+            where,
+            f'field \'axis_map\' must be an object {{"left": 3x3, "right": 3x3}}, got a {type(axis_map).__name__}',
+        )
+    for side, m in axis_map.items():
+        try:
+            a = np.asarray(m, dtype=float)
+        except (TypeError, ValueError):
+            a = np.zeros(0)
         if (
             side not in ("left", "right")
             or a.shape != (3, 3)
+            or not np.isfinite(a).all()
             or not np.allclose(a @ a.T, np.eye(3))
             or not np.isclose(np.linalg.det(a), 1.0)
         ):
@@ -234,7 +260,7 @@ def load_preset(name_or_path: str | os.PathLike) -> DevicePreset:
         p = Path(s)
         if not p.is_file():
             raise PresetError(p, "no such device preset file")
-        text = p.read_text(encoding="utf-8")
+        text = p.read_bytes()
         where = p
     else:
         f = _preset_dir() / f"{s}.json"
@@ -243,7 +269,7 @@ def load_preset(name_or_path: str | os.PathLike) -> DevicePreset:
         text = f.read_text(encoding="utf-8")
         where = f"resources/devices/{s}.json"
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PresetError(where, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        data = parse_json(text, where, "device preset")
+    except InputError as exc:
+        raise PresetError(exc.where, exc.problem) from None
     return preset_from_dict(data, where)

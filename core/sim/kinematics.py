@@ -32,6 +32,8 @@ import numpy as np
 from scipy.interpolate import CubicSpline, make_interp_spline
 from scipy.signal import butter, sosfiltfilt
 
+from ..base.limits import MAX_FILTER_PAD, LimitError
+
 
 def runs(mask: np.ndarray) -> List[Tuple[int, int]]:
     """[start, stop) index pairs of the True runs of a 1-D boolean mask."""
@@ -106,6 +108,12 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4, keep: in
     # pad until the start-up transient has decayed below 1e-9 of its size
     r = max(np.abs(np.roots(sec[3:])).max() for sec in sos)
     n_pad = max(int(np.ceil(np.log(1e-9) / np.log(r))) + 3 * order, keep)
+    if n_pad > MAX_FILTER_PAD:
+        raise LimitError(
+            None,
+            f"a {cutoff_hz:g} Hz low-pass on {fs:g} frames/s needs {n_pad:,} padding frames, over the limit of "
+            f"{MAX_FILTER_PAD:,}: raise the cut-off",
+        )
     xe = _quadratic_extend(x, n_pad, n_fit)
     y = sosfiltfilt(sos, xe, axis=0, padtype=None)
     return y[n_pad - keep : n_pad + x.shape[0] + keep]

@@ -35,6 +35,18 @@ import numpy as np
 from scipy.interpolate import BSpline
 
 from ..base.errors import InputError
+from ..base.limits import (
+    MAX_FPS,
+    MAX_OFFSET_M,
+    MAX_PRONATION_DEG,
+    MAX_RATE_HZ,
+    MAX_SEED,
+    MIN_CUTOFF_HZ,
+    MIN_FPS,
+    MIN_RATE_HZ,
+    check_range,
+    check_samples,
+)
 from ..base.progress import CancelToken, ProgressFn, check, report
 from ..motion.interchange import Motion, implausible_frames
 from .devices import DEFAULT_PRESET, DevicePreset, G, load_preset
@@ -64,6 +76,27 @@ class SimConfig:
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
+
+    def validate(self) -> "SimConfig":
+        """Check every setting against :mod:`..base.limits`; an InputError names the setting (not a file)."""
+        if self.wrist not in ("left", "right"):
+            raise InputError(None, f"wrist must be 'left' or 'right', got {self.wrist!r}")
+        if self.rate_hz is not None:
+            check_range(self.rate_hz, MIN_RATE_HZ, MAX_RATE_HZ, "output rate (rate_hz)", unit="Hz")
+        check_range(self.cutoff_hz, MIN_CUTOFF_HZ, MAX_RATE_HZ, "low-pass cut-off (cutoff_hz)", unit="Hz")
+        check_range(self.pronation_deg, -MAX_PRONATION_DEG, MAX_PRONATION_DEG, "pronation_deg", unit="degrees")
+        if self.offset_m is not None:
+            check_range(self.offset_m, -MAX_OFFSET_M, MAX_OFFSET_M, "sensor offset (offset_m)", unit="m")
+        check_range(self.max_gap_s, 0.0, 60.0, "max_gap_s", unit="s")
+        check_range(self.min_segment_s, 0.0, 3600.0, "min_segment_s", unit="s")
+        check_range(self.min_confidence, 0.0, 1.0, "min_confidence")
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, (int, np.integer))
+            or not 0 <= int(self.seed) <= MAX_SEED
+        ):
+            raise InputError(None, f"seed must be a whole number from 0 to 2^63-1, got {self.seed!r}")
+        return self
 
 
 @dataclass
@@ -95,7 +128,6 @@ def output_times(n_frames: int, fps: float, rate: float) -> np.ndarray:
     return np.arange(n) / rate
 
 
-MAX_RATE_HZ = 100_000.0  # fastest MEMS output data rates are ~32 kHz
 MIN_FOREARM_M = 0.01  # a shorter forearm (elbow and wrist on one point) is a detector glitch
 
 
@@ -121,27 +153,19 @@ def simulate(
     cfg = config or SimConfig()
     dev = load_preset(device or DEFAULT_PRESET) if not isinstance(device, DevicePreset) else device
     skel = motion.skel
-    if cfg.wrist not in ("left", "right"):
-        raise InputError(None, f"wrist must be 'left' or 'right', got {cfg.wrist!r}")
+    cfg.validate()
     if cfg.wrist not in skel.arms:
-        raise InputError(motion.meta.get("path"), f"skeleton '{skel.name}' has no {cfg.wrist} arm")
+        raise InputError(motion.source, f"skeleton '{skel.name}' has no {cfg.wrist} arm")
     rate = float(cfg.rate_hz or dev.output_rate_hz)
-    if not np.isfinite(rate) or rate <= 0:
-        raise InputError(None, f"output rate must be positive, got {rate}")
-    if rate > MAX_RATE_HZ:
-        raise InputError(
-            None, f"output rate must be at most {MAX_RATE_HZ:g} Hz (no MEMS IMU outputs faster), got {rate:g}"
-        )
-    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, (int, np.integer)) or cfg.seed < 0:
-        raise InputError(None, f"seed must be a non-negative integer, got {cfg.seed!r}")
-    if not np.isfinite(cfg.pronation_deg):
-        raise InputError(None, f"pronation must be a finite angle in degrees, got {cfg.pronation_deg}")
-    if not (np.isfinite(cfg.cutoff_hz) and cfg.cutoff_hz > 0):
-        raise InputError(None, f"low-pass cut-off must be a positive number of Hz, got {cfg.cutoff_hz}")
+    check_range(rate, MIN_RATE_HZ, MAX_RATE_HZ, "output rate", unit="Hz")
     fps = float(motion.fps)
+    if not (np.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
+        raise InputError(motion.source, f"'fps' must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps:g}")
+    duration = (motion.n_frames - 1) / fps
+    check_samples(duration * rate + 1, f"a {duration:.4g} s clip at {rate:g} Hz", motion.source)
     up = np.asarray(motion.up, float)
     if up.shape != (3,) or not np.isfinite(up).all() or np.linalg.norm(up) < 1e-9:
-        raise InputError(motion.meta.get("path"), f"'up' must be a non-zero 3-vector, got {up.tolist()}")
+        raise InputError(motion.source, f"'up' must be a non-zero 3-vector, got {up.tolist()}")
     up = up / np.linalg.norm(up)  # a Motion built in code need not have gone through validate_motion
     offset = dev.offset_m if cfg.offset_m is None else float(cfg.offset_m)
     cutoff = float(min(cfg.cutoff_hz, 0.4 * fps, 0.45 * rate))
@@ -205,7 +229,7 @@ def simulate(
     gravity[~valid] = np.nan
     if not valid.any():
         raise InputError(
-            motion.meta.get("path"),
+            motion.source,
             f"the {cfg.wrist} arm is never observed long enough to simulate "
             f"(need {min_len} consecutive frames with shoulder, elbow and wrist)",
         )
