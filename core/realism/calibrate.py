@@ -117,7 +117,21 @@ def fit_device(
         ("accelerometer", slice(0, 3), "noise_density_ug_per_rthz", 1e-6 * G, "bias_instability_mg", 1e-3 * G),
         ("gyroscope", slice(3, 6), "noise_density_mdps_per_rthz", 1e-3 * DEG, "bias_instability_dph", DEG / 3600.0),
     ):
-        axes = [noise_terms(longest[:, c], rate) for c in range(cols.start, cols.stop)]
+        # a real sensor at rest always shows noise: exactly constant data (all zeros, a stuck or synthetic
+        # stream) would give a noise-free preset that looks perfect and is wrong
+        flat = [
+            f"{sensor} {'xyz'[c - cols.start]}"
+            for c in range(cols.start, cols.stop)
+            if all(np.ptp(st[:, c]) == 0 for st in still)
+        ]
+        if flat:
+            raise InputError(
+                where,
+                f"{', '.join(flat)} never change while the device is still: a real sensor always shows noise, so "
+                "this is all-zero, constant or synthetic data; refusing to write a noise-free preset",
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            axes = [noise_terms(longest[:, c], rate) for c in range(cols.start, cols.stop)]
         # variance method pooled over all stretches (each de-meaned): more samples, same convention
         resid = np.concatenate([s[:, cols] - s[:, cols].mean(axis=0) for s in still])
         n_var = resid.std(axis=0, ddof=1) * np.sqrt(2.0 / rate)
@@ -588,14 +602,14 @@ def calibrated_comparisons(
     fit_real: Optional[SignalSet] = None,
     max_lag_s: Optional[float] = None,
     per_class: bool = False,
-    synchronised: bool = True,
+    synchronised: bool = False,
     trim_s: float = 0.0,
 ):
     """Compare ``sim`` with ``real`` before and after the requested calibrations.
 
     ``synchronised``: the simulated and real sets are one motion recorded together
-    (Kabsch rotation, least-squares scale); else the same activity recorded apart
-    (covariance rotation, std scale). ``trim_s`` drops that much from both ends of every simulated part first (start-up
+    (Kabsch rotation, least-squares scale); by default they are not assumed to be: the
+    same activity recorded apart (covariance rotation, std scale). ``trim_s`` drops that much from both ends of every simulated part first (start-up
     transients). Fits use ``fit_real`` when given (e.g. a train split) and are evaluated on
     ``real``, so an 'after' figure is not an in-sample one. Returns
     (``{"before": Comparison, "after_geometric": ..., "after_quantile": ...}``,

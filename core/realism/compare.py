@@ -147,6 +147,8 @@ def set_from_recordings(recs: Sequence, name: str = "real") -> SignalSet:
         {
             "sources": sorted({r.source.rsplit(":", 1)[0] for r in recs}),
             "reader": {k: v for k, v in recs[0].meta.items() if k.endswith(("units", "_how"))},
+            "timestamps": [r.meta["timestamps"] for r in recs if "timestamps" in r.meta],
+            "warnings": list(dict.fromkeys(w for r in recs for w in r.meta.get("warnings", []))),
         },
     )
 
@@ -444,12 +446,105 @@ def compare(
         "meaning": "real[n] ~ sim[n - lag] (longest part of each set)",
     }
     curves["aligned"] = {"lag": int(lag), "sim": a, "real": b}
-    numbers["summary"] = {
-        "wasserstein_mean_acc_xyz": float(np.mean([numbers["channels"][f"acc_{k}"]["wasserstein"] for k in "xyz"])),
-        "wasserstein_mean_gyro_xyz": float(np.mean([numbers["channels"][f"gyro_{k}"]["wasserstein"] for k in "xyz"])),
-        "spectral_distance_db_mean": float(np.mean([numbers["channels"][c]["spectral_distance_db"] for c in CHANNELS])),
-    }
+    numbers["summary"] = summary_distances(sim, real, nps)
+    numbers["floor"] = real_floor(real, nps)
+    numbers["verdict"] = verdict(numbers["summary"], numbers["floor"])
+    numbers["warnings"] = spectrum_warnings(sim, real, nperseg, nps)
     return Comparison(numbers, curves)
+
+
+SUMMARY_METRICS = {
+    "wasserstein_mean_acc_xyz": ("accelerometer distributions (mean Wasserstein, x y z)", "m/s²"),
+    "wasserstein_mean_gyro_xyz": ("gyroscope distributions (mean Wasserstein, x y z)", "rad/s"),
+    "spectral_distance_db_mean": ("spectra (mean log-spectral distance)", "dB"),
+}
+
+
+def summary_distances(a: SignalSet, b: SignalSet, nps: int) -> Dict[str, float]:
+    """The headline distances between two sets (at one rate): mean Wasserstein per sensor, mean spectral distance."""
+    w = {ch: float(wasserstein_distance(a.pooled(ch), b.pooled(ch))) for ch in CHANNELS}
+    spec = [spectral_distance_db(welch_set(a, ch, nps)[1], welch_set(b, ch, nps)[1]) for ch in CHANNELS]
+    return {
+        "wasserstein_mean_acc_xyz": float(np.mean([w[f"acc_{k}"] for k in "xyz"])),
+        "wasserstein_mean_gyro_xyz": float(np.mean([w[f"gyro_{k}"] for k in "xyz"])),
+        "spectral_distance_db_mean": float(np.mean(spec)),
+    }
+
+
+def real_floor(real: SignalSet, nps: int) -> Dict[str, Any]:
+    """The real-vs-real floor: the same distances between two halves of the real set.
+
+    A simulation cannot be expected to be closer to a recording than the recording is to
+    itself. With several parts (cases, segments) the halves are the even and the odd
+    parts (in file order); with one part, its first and second halves. Unavailable
+    (with the reason) when either half would be shorter than two Welch segments.
+    """
+    parts = [p for p in real.parts if len(p) >= 4]
+    if len(parts) >= 2:
+        a, b, how = parts[0::2], parts[1::2], "even vs odd parts of the real set"
+    elif parts and len(parts[0]) >= 4 * nps:
+        h = len(parts[0]) // 2
+        a, b, how = [parts[0][:h]], [parts[0][h:]], "first vs second half of the real recording"
+    else:
+        n = max((len(p) for p in parts), default=0)
+        return {
+            "available": False,
+            "why": f"the real set has one part of {n} samples; a floor needs two parts or "
+            f"one of at least {4 * nps} samples",
+        }
+    if min(sum(len(p) for p in a), sum(len(p) for p in b)) < 2 * nps:
+        return {"available": False, "why": "the halves of the real set are too short for a spectrum"}
+    half_a = replace(real, parts=a, labels=[None] * len(a))
+    half_b = replace(real, parts=b, labels=[None] * len(b))
+    return {"available": True, "how": how, **summary_distances(half_a, half_b, nps)}
+
+
+def verdict(summary: Dict[str, float], floor: Dict[str, Any]) -> Dict[str, Any]:
+    """Each headline distance beside the real-vs-real floor, as a ratio, and a one-line verdict."""
+    rows = {}
+    for key, (what, unit) in SUMMARY_METRICS.items():
+        v = summary[key]
+        f = floor.get(key) if floor.get("available") else None
+        ratio = v / f if f else None
+        rows[key] = {"what": what, "unit": unit, "sim_vs_real": v, "real_vs_real": f, "ratio": ratio}
+    ratios = {k: r["ratio"] for k, r in rows.items() if r["ratio"] is not None}
+    if not ratios:
+        text = (
+            "no real-vs-real floor is available (" + floor.get("why", "") + "): the distances below have no "
+            "scale to judge them by; compare them with other simulations of the same activity"
+        )
+        level = "unknown"
+    else:
+        worst = max(ratios.values())
+        level = "close" if worst <= 1.5 else "moderate" if worst <= 3 else "far"
+        parts = ", ".join(f"{SUMMARY_METRICS[k][0].split(' (')[0]} {r:.2g}x" for k, r in ratios.items())
+        text = {
+            "close": "the simulation is about as close to the real recording as the real recording is to itself",
+            "moderate": "the simulation differs from the real recording somewhat more than the real recording "
+            "differs from itself",
+            "far": "the simulation differs from the real recording much more than the real recording differs "
+            "from itself",
+        }[level] + f" (distance / real-vs-real floor: {parts})"
+    return {"level": level, "text": text, "metrics": rows}
+
+
+def spectrum_warnings(sim: SignalSet, real: SignalSet, asked: int, nps: int) -> List[str]:
+    """Warnings when a set is too short for a trustworthy Welch spectrum."""
+    out = []
+    for name, s in (("simulation", sim), ("real set", real)):
+        longest = max(len(p) for p in s.parts)
+        if longest < asked:
+            out.append(
+                f"the {name} is too short for a spectrum: its longest part has {longest} samples "
+                f"({longest / s.rate_hz:.3g} s), fewer than one {asked}-sample Welch segment; spectra use "
+                f"{nps}-sample segments ({s.rate_hz / nps:.3g} Hz resolution) and are unreliable"
+            )
+        elif sum(len(p) // asked for p in s.parts) < 3:
+            out.append(
+                f"the {name} is short for a spectrum: {sum(len(p) for p in s.parts)} samples give fewer than "
+                f"3 Welch segments of {asked}; the spectra are noisy"
+            )
+    return out
 
 
 def _strip(allan: Dict[str, Any]) -> Dict[str, Any]:

@@ -30,6 +30,17 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from ..base.errors import InputError
+from ..base.jsonio import parse_json
+from ..base.limits import (
+    MAX_RATE_HZ,
+    MAX_SAMPLES,
+    MIN_RATE_HZ,
+    MIN_RECORDING_SAMPLES,
+    LimitError,
+    check_alloc,
+    check_range,
+    check_samples,
+)
 from ..sim.devices import DEG, G
 
 ACC_UNITS = {"m/s2": 1.0, "g": G, "mg": 1e-3 * G}
@@ -181,6 +192,67 @@ def detect_time_units(t: np.ndarray) -> str:
     raise ValueError(f"cannot tell the time column's units (median step {dt:g})")
 
 
+# ---------------------------------------------------------------- timestamps
+
+
+def order_timestamps(t: np.ndarray) -> Tuple[np.ndarray, Dict[str, int]]:
+    """Row order that makes ``t`` strictly increasing, and what it took.
+
+    Real exports (watch apps, CrowdSignals) write buffered chunks out of order and
+    repeat rows at chunk edges: rows are sorted by time (stable) and a row that
+    repeats an earlier timestamp is dropped (the first is kept). Returns ``(index,
+    info)``; ``info`` counts the backward jumps, the rows that moved and the
+    duplicates dropped.
+    """
+    t = np.asarray(t)
+    n = t.shape[0]
+    back = int(np.count_nonzero(np.diff(t) < 0)) if n > 1 else 0
+    order = np.argsort(t, kind="stable")
+    moved = int(np.count_nonzero(order != np.arange(n)))
+    ts = t[order]
+    keep = np.ones(n, bool)
+    if n > 1:
+        keep[1:] = ts[1:] != ts[:-1]
+    return order[keep], {"backward_jumps": back, "rows_moved": moved, "duplicates_dropped": int(n - keep.sum())}
+
+
+def timestamps_note(info: Dict[str, int], where: Any) -> Optional[str]:
+    """A one-line warning when :func:`order_timestamps` reordered or dropped rows, else None."""
+    if not (info.get("rows_moved") or info.get("duplicates_dropped")):
+        return None
+    return (
+        f"warning: {where}: timestamps jump backwards {info['backward_jumps']} time(s): sorted by time "
+        f"({info['rows_moved']} rows moved) and dropped {info['duplicates_dropped']} row(s) repeating a timestamp"
+    )
+
+
+def _duration(s: float) -> str:
+    for unit, k in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if s >= 2 * k:
+            return f"{s / k:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def check_span(t_s: np.ndarray, rate: float, where: Any, lines: Optional[List[int]] = None) -> None:
+    """Refuse a time grid over :data:`~..base.limits.MAX_SAMPLES` samples, naming the largest jump
+    (one timestamp days late made an 11.6 GiB grid)."""
+    if t_s.size < 2:
+        return
+    span = float(t_s[-1] - t_s[0])
+    n = span * rate + 1
+    if n <= MAX_SAMPLES:
+        return
+    d = np.diff(t_s)
+    k = int(np.argmax(d)) + 1
+    at = f" at line {lines[k]}" if lines is not None and k < len(lines) else f" at sample {k}"
+    raise LimitError(
+        where,
+        f"the timestamps span {_duration(span)}, which at {rate:g} Hz is {n:,.0f} samples, over the limit of "
+        f"{MAX_SAMPLES:,}; the largest jump is {_duration(float(d[k - 1]))}{at} (a wrong timestamp? split the "
+        "recording)",
+    )
+
+
 # ---------------------------------------------------------------- resampling and axes
 
 
@@ -195,8 +267,15 @@ def resample_uniform(
     """
     t = np.asarray(t, float)
     x = np.asarray(x, float)
+    if t.size < MIN_RECORDING_SAMPLES:
+        raise ValueError(f"has {t.size} samples; a recording needs at least {MIN_RECORDING_SAMPLES}")
     dt_med = float(np.median(np.diff(t)))
-    rate = float(rate_hz) if rate_hz else 1.0 / dt_med
+    rate = float(rate_hz) if rate_hz else 1.0 / dt_med if dt_med > 0 else 0.0
+    if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+        raise ValueError(
+            f"sample rate {rate:g} Hz is outside {MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz (wrong time units? give "
+            "--time-units or --rate)"
+        )
     if not rate_hz and abs(rate - round(rate, 6)) < 1e-9 * rate:
         rate = round(rate, 6)  # 99.99999999999991 from float steps is 100
     gap = float(max_gap_s) if max_gap_s else 3.0 / rate
@@ -209,6 +288,7 @@ def resample_uniform(
         out = x.copy()
         out[~valid] = np.nan
         return time, out, valid, {"resampled": False, "rate_hz": rate, "max_jitter_s": jitter}
+    check_span(t, rate, None)
     n = int(np.floor((t[-1] - t0) * rate + 1e-9)) + 1
     time = np.arange(n) / rate
     tt, xx = t[finite] - t0, x[finite]
@@ -237,6 +317,7 @@ def resample_uniform(
     )
 
 
+_INT_RE = re.compile(r"^[+-]?\d+$")
 _AXIS_RE = re.compile(r"^\s*([+-]?)\s*([xyz])\s*$")
 
 
@@ -294,7 +375,18 @@ def _build(
     detect_from=None,
 ) -> RealRecording:
     meta: Dict[str, Any] = dict(extra_meta or {})
-    nominal = rate_hz or (1.0 / float(np.median(np.diff(t))) if t.size > 1 else 1.0)
+    if t.size < MIN_RECORDING_SAMPLES:
+        raise InputError(path, f"has {t.size} samples; a recording needs at least {MIN_RECORDING_SAMPLES}")
+    if rate_hz is not None:
+        check_range(rate_hz, MIN_RATE_HZ, MAX_RATE_HZ, "the sample rate", path, "Hz")
+    step = float(np.median(np.diff(t)))
+    nominal = rate_hz or (1.0 / step if step > 0 else 0.0)
+    if not MIN_RATE_HZ <= nominal <= MAX_RATE_HZ:
+        raise InputError(
+            path,
+            f"sample rate {nominal:g} Hz is outside {MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz (wrong time units? give "
+            "--time-units or --rate)",
+        )
     pool_acc = acc if detect_from is None else detect_from[0]
     pool_gyro = gyro if detect_from is None else detect_from[1]
     try:
@@ -327,6 +419,8 @@ def _build(
     x = np.concatenate([acc * ACC_UNITS[acc_units], gyro * GYRO_UNITS[gyro_units]], axis=1)
     try:
         time, x, valid, info = resample_uniform(t, x, rate_hz, max_gap_s)
+    except LimitError as exc:
+        raise LimitError(path, exc.problem) from None
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
     meta.update({"acc_units": acc_units, "gyro_units": gyro_units, "resampling": info})
@@ -446,14 +540,16 @@ def read_csv(
     else:
         cols = _find_columns(first, path)
         body = lines[1:]
-    if len(body) < 2:
-        raise InputError(path, "fewer than two data rows")
+    check_samples(len(body), "the CSV", path)
     data = np.empty((len(body), 7))
+    tcells: List[str] = []
     for k, (lineno, r) in enumerate(body):
         if len(r) <= max(cols):
             raise InputError(f"{path}:{lineno}", f"expected at least {max(cols) + 1} columns, found {len(r)}")
         for j, c in enumerate(cols):
             cell = r[c].strip()
+            if j == 0:
+                tcells.append(cell)
             if cell == "" or cell.lower() in ("nan", "na", "null"):
                 if j == 0:
                     raise InputError(f"{path}:{lineno}", "missing timestamp")
@@ -463,22 +559,45 @@ def read_csv(
                 data[k, j] = float(cell)
             except ValueError:
                 raise InputError(f"{path}:{lineno}", f"column {c + 1}: {cell!r} is not a number") from None
+    if len(body) < MIN_RECORDING_SAMPLES:
+        raise InputError(path, f"has {len(body)} data row(s); a recording needs at least {MIN_RECORDING_SAMPLES}")
+    lines_no = [ln for ln, _ in body]
     t = data[:, 0]
     if not np.isfinite(t).all():
         k = int(np.argmin(np.isfinite(t)))
         raise InputError(f"{path}:{body[k][0]}", "timestamp is not finite")
-    bad = np.nonzero(np.diff(t) <= 0)[0]
-    if bad.size:
-        k = int(bad[0]) + 1
-        raise InputError(f"{path}:{body[k][0]}", f"timestamp {t[k]:g} does not increase (previous {t[k - 1]:g})")
+    # integer timestamps (epoch ms/us/ns) are read exactly as int64: float64 keeps ~16 digits, so epoch
+    # nanoseconds (19 digits) would lose up to 256 ns per sample
+    t_int = None
+    if all(_INT_RE.match(c) for c in tcells):
+        try:
+            t_int = np.array([int(c) for c in tcells], dtype=np.int64)
+        except OverflowError:
+            raise InputError(path, "integer timestamps beyond 64 bits") from None
+    order, tinfo = order_timestamps(t_int if t_int is not None else t)
+    data = data[order]
+    lines_no = [lines_no[i] for i in order]
+    if t_int is not None:
+        t_int = t_int[order]
+        t_rel = (t_int - t_int[0]).astype(np.float64)  # exact while the span is < 2^53 units
+    else:
+        t_rel = data[:, 0] - data[0, 0]
+    if t_rel.size < MIN_RECORDING_SAMPLES:
+        raise InputError(
+            path, f"has {t_rel.size} distinct timestamps; a recording needs at least {MIN_RECORDING_SAMPLES}"
+        )
     if time_units == "auto":
         try:
-            time_units = detect_time_units(t)
+            time_units = detect_time_units(t_rel)
         except ValueError as exc:
             raise InputError(path, str(exc)) from None
     if time_units not in TIME_UNITS:
         raise InputError(path, f"unknown time units {time_units!r} (known: {', '.join(TIME_UNITS)})")
-    t = (t - t[0]) * TIME_UNITS[time_units]
+    t = t_rel * TIME_UNITS[time_units]
+    step = float(np.median(np.diff(t)))
+    if step > 0:
+        check_span(t, rate_hz or 1.0 / step, path, lines_no)
+    note = timestamps_note(tinfo, path)
     rec = _build(
         path,
         t,
@@ -489,7 +608,13 @@ def read_csv(
         gravity=gravity,
         rate_hz=rate_hz,
         max_gap_s=max_gap_s,
-        extra_meta={"format": "csv", "time_units": time_units},
+        extra_meta={
+            "format": "csv",
+            "time_units": time_units,
+            "timestamps": tinfo,
+            "integer_timestamps": t_int is not None,
+            "warnings": [note] if note else [],
+        },
     )
     return apply_axis_map(rec, axis_map) if axis_map is not None else rec
 
@@ -514,8 +639,6 @@ def read_h5(
     as :mod:`.imu_io` writes) when present, else from the options / detection.
     A ``valid`` dataset, if present, masks samples.
     """
-    import json
-
     import h5py
 
     path = Path(path)
@@ -529,8 +652,19 @@ def read_h5(
             for k in ("time", "acc", "gyro"):
                 if k not in g:
                     raise InputError(path, f"dataset '{k}' missing in {group} (need time, acc, gyro)")
-            t, acc, gyro = g["time"][()].astype(float), g["acc"][()].astype(float), g["gyro"][()].astype(float)
-            valid = g["valid"][()].astype(bool) if "valid" in g else None
+            for k in ("time", "acc", "gyro") + (("valid",) if "valid" in g else ()):
+                if not isinstance(g[k], h5py.Dataset):
+                    raise InputError(path, f"'{k}' in {group} is a group, not a dataset")
+                check_alloc(g[k].shape, 8, f"dataset '{k}'", path)
+            if g["time"].ndim != 1:
+                raise InputError(
+                    path, f"dataset 'time' must be 1-D (one timestamp per sample), got shape {g['time'].shape}"
+                )
+            try:
+                t, acc, gyro = (g[k][()].astype(float) for k in ("time", "acc", "gyro"))
+                valid = g["valid"][()].astype(bool) if "valid" in g else None
+            except (TypeError, ValueError) as exc:
+                raise InputError(path, f"time, acc and gyro must be numbers ({exc})") from None
             units = g.attrs.get("units", f.attrs.get("units"))
             grav_attr = g.attrs.get("gravity", f.attrs.get("gravity"))
     except OSError as exc:
@@ -538,11 +672,17 @@ def read_h5(
     n = t.shape[0]
     if acc.shape != (n, 3) or gyro.shape != (n, 3):
         raise InputError(path, f"acc and gyro must be ({n}, 3) like time, got {acc.shape} and {gyro.shape}")
+    if valid is not None and valid.shape != (n,):
+        raise InputError(path, f"valid must be ({n},) like time, got {valid.shape}")
+    if not np.isfinite(t).all():
+        raise InputError(path, f"time[{int(np.argmin(np.isfinite(t)))}] is not finite")
     if valid is not None:
         acc[~valid] = np.nan
         gyro[~valid] = np.nan
     if units is not None:
-        u = json.loads(units.decode() if isinstance(units, bytes) else units)
+        u = parse_json(units, path, "the 'units' attribute")
+        if not isinstance(u, dict):
+            raise InputError(path, 'the \'units\' attribute must be a JSON object like {"acc": "m/s^2"}')
         alias = {"m/s^2": "m/s2", "m/s²": "m/s2", "rad/s": "rad/s", "deg/s": "deg/s", "dps": "deg/s", "g": "g"}
         if acc_units == "auto" and u.get("acc") in alias:
             acc_units = alias[u["acc"]]
@@ -552,12 +692,14 @@ def read_h5(
             gravity = "included"  # the product's own files always carry gravity
     if grav_attr is not None and gravity == "auto":
         gravity = grav_attr.decode() if isinstance(grav_attr, bytes) else str(grav_attr)
-    if np.any(np.diff(t) <= 0):
-        k = int(np.nonzero(np.diff(t) <= 0)[0][0]) + 1
-        raise InputError(path, f"time[{k}] = {t[k]:g} does not increase")
+    order, tinfo = order_timestamps(t)
+    t, acc, gyro = t[order], acc[order], gyro[order]
+    note = timestamps_note(tinfo, path)
+    if t.size >= 2 and float(np.median(np.diff(t))) > 0:
+        check_span(t, rate_hz or 1.0 / float(np.median(np.diff(t))), path)
     rec = _build(
         path,
-        t - t[0],
+        t - t[0] if t.size else t,
         acc,
         gyro,
         acc_units=acc_units,
@@ -565,7 +707,7 @@ def read_h5(
         gravity=gravity,
         rate_hz=rate_hz,
         max_gap_s=max_gap_s,
-        extra_meta={"format": "hdf5", "group": group},
+        extra_meta={"format": "hdf5", "group": group, "timestamps": tinfo, "warnings": [note] if note else []},
     )
     return apply_axis_map(rec, axis_map) if axis_map is not None else rec
 

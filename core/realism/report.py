@@ -161,9 +161,13 @@ def write_report(
     calibration: Optional[Dict[str, Any]] = None,
     title: str = "Realism report",
 ) -> Dict[str, Path]:
-    """Write ``report.json``, figures per comparison (prefixed by its key unless 'main') and ``report.html``.
+    """Write ``report.json``, figures per comparison and ``report.html``.
 
-    ``comparisons``: e.g. ``{"before": cmp, "after_geometric": cmp2}``.
+    ``comparisons``: e.g. ``{"before": cmp, "after_geometric": cmp2}``. Figure names are
+    stable: ``<comparison>_<figure>.png`` (``before_spectra.png``) whatever else is in the
+    report. The page opens with the verdict (each distance beside its real-vs-real
+    floor) and the warnings, then the figures and tables; the inputs and the
+    calibration as JSON come last.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -172,10 +176,11 @@ def write_report(
     written: Dict[str, Path] = {}
     figs: Dict[str, List[str]] = {}
     for key, cmp in comparisons.items():
-        prefix = "" if len(comparisons) == 1 else f"{key}_"
-        figs[key] = figures(cmp, out, prefix=prefix)
+        figs[key] = figures(cmp, out, prefix=f"{key}_")
     report = {
         "title": title,
+        "verdict": {k: c.numbers.get("verdict") for k, c in comparisons.items()},
+        "warnings": report_warnings(comparisons, inputs),
         "inputs": inputs,
         "calibration": calibration or {"applied": []},
         "comparisons": {k: c.numbers for k, c in comparisons.items()},
@@ -185,6 +190,8 @@ def write_report(
             "spectral_distance_db": "RMS over Welch frequencies > 0 of 10 log10(P_sim / P_real)",
             "acf_rmse": "RMS difference of the normalised autocorrelations up to the lag shown",
             "alignment": "lag maximising Pearson r of |gyro| over >= 80 % overlap",
+            "real_vs_real_floor": "the same distances between two halves of the real set (even/odd parts, or the "
+            "two halves of one recording): how far the real data is from itself",
         },
     }
     jp = out / "report.json"
@@ -195,16 +202,12 @@ def write_report(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         "<style>body{font-family:sans-serif;max-width:1500px;margin:1em auto}"
         "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;padding:3px 8px}"
-        "img{max-width:100%}</style></head><body>",
+        "img{max-width:100%}.verdict{font-size:17px;padding:6px 10px;border-left:5px solid #888}"
+        ".verdict.close{border-color:#009E73}.verdict.moderate{border-color:#E69F00}.verdict.far{border-color:#D55E00}"
+        ".warnings li{color:#8a4b00}.note{color:#555;font-size:13px}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        "<h2>Inputs</h2><pre>" + html.escape(json.dumps(inputs, indent=2, default=_json_default)) + "</pre>",
     ]
-    if calibration and calibration.get("applied"):
-        parts.append(
-            "<h2>Calibration applied</h2><pre>"
-            + html.escape(json.dumps(calibration, indent=2, default=_json_default)[:20000])
-            + "</pre>"
-        )
+    parts += _verdict_html(comparisons, report["warnings"])
     for key, cmp in comparisons.items():
         s = cmp.numbers["summary"]
         parts.append(
@@ -215,14 +218,60 @@ def write_report(
             f"{html.escape('; '.join(cmp.numbers['sets']['sim']['steps']) or 'none')}, real "
             f"{html.escape('; '.join(cmp.numbers['sets']['real']['steps']) or 'none')}</p>"
         )
-        parts.append(_table(cmp.numbers))
         parts += [f"<p><img src='{html.escape(f)}' alt='{html.escape(f)}'></p>" for f in figs[key]]
+        parts.append(_table(cmp.numbers))
+    parts.append("<h2>Inputs</h2><pre>" + html.escape(json.dumps(inputs, indent=2, default=_json_default)) + "</pre>")
+    if calibration and calibration.get("applied"):
+        parts.append(
+            "<h2>Calibration applied</h2><pre>"
+            + html.escape(json.dumps(calibration, indent=2, default=_json_default)[:20000])
+            + "</pre>"
+        )
     parts.append("</body></html>")
     hp = out / "report.html"
     with atomic_path(hp, suffix=".html") as tmp:
         tmp.write_text("\n".join(parts), encoding="utf-8")
     written["html"] = hp
     return written
+
+
+def report_warnings(comparisons: Dict[str, Comparison], inputs: Dict[str, Any]) -> List[str]:
+    """What the reader must know before trusting the numbers (short data, unsynchronised recordings)."""
+    out: List[str] = []
+    for cmp in comparisons.values():
+        out += [w for w in cmp.numbers.get("warnings", []) if w not in out]
+    if not inputs.get("synchronised", False):
+        out.append(
+            "the recordings are not assumed to be synchronised (pass --synchronised if they were recorded "
+            "together): the lag and correlation of the 'aligned' figure only show the best overlap of two "
+            "independent recordings"
+        )
+    return out
+
+
+def _verdict_html(comparisons: Dict[str, Comparison], warnings: List[str]) -> List[str]:
+    parts = ["<h2>Verdict</h2>"]
+    for key, cmp in comparisons.items():
+        v = cmp.numbers.get("verdict")
+        if not v:
+            continue
+        label = "" if len(comparisons) == 1 else f"<b>{html.escape(key)}</b>: "
+        parts.append(f"<p class='verdict {v['level']}'>{label}{html.escape(v['text'])}</p>")
+        rows = ["<tr><th>distance</th><th>simulated vs real</th><th>real vs real (floor)</th><th>ratio</th></tr>"]
+        for r in v["metrics"].values():
+            floor = "–" if r["real_vs_real"] is None else f"{r['real_vs_real']:.3g} {r['unit']}"
+            ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2g}×"
+            rows.append(
+                f"<tr><td>{html.escape(r['what'])}</td><td>{r['sim_vs_real']:.3g} {r['unit']}</td>"
+                f"<td>{floor}</td><td>{ratio}</td></tr>"
+            )
+        parts.append("<table>" + "".join(rows) + "</table>")
+        how = cmp.numbers.get("floor", {}).get("how")
+        if how:
+            parts.append(f"<p class='note'>floor: {html.escape(how)}</p>")
+    if warnings:
+        parts.append("<ul class='warnings'>" + "".join(f"<li>⚠ {html.escape(w)}</li>" for w in warnings) + "</ul>")
+    return parts
 
 
 def _json_default(o):
