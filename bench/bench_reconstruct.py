@@ -6,7 +6,7 @@ heads), ViTPose-B (768, 12, 12), input 256x192; VideoPose3D 243-frame model
 (filter widths 3,3,3,3,3, 1024 channels) with flip test-time augmentation.
 Figures are medians of several runs.
 
-    .venv/bin/python bench/bench_reconstruct.py [--device cpu|cuda] [--repeats 5] [--full]
+    .venv/bin/python bench/bench_reconstruct.py [--compute cpu|cuda] [--repeats 5] [--full]
 
 ``--full`` also runs the real pipeline (``reconstruct_video``) on a generated
 10 s, 30 fps, 640x480 clip with ViTPose-S and a fixed person box.
@@ -69,7 +69,7 @@ def make_clip(path, n=300, w=640, h=480, fps=30):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--compute", default="cpu", help="cpu, cuda or cuda:N")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--full", action="store_true")
     args = ap.parse_args(argv)
@@ -77,7 +77,7 @@ def main(argv=None):
     from imu2safety.core.reconstruct.pose2d import PoseEstimator
     from imu2safety.core.reconstruct.video import VideoReader
 
-    dev = args.device
+    dev = args.compute
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {dev}", flush=True)
     frame = (np.random.default_rng(1).random((480, 640, 3)) * 255).astype(np.uint8)
     box1 = np.array([[200.0, 60.0, 320.0, 420.0]])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from ...core.base.limits import MAX_RATE_HZ, MIN_RATE_HZ
 from ...core.dataset.export import ExportConfig, export_dataset
+from .arguments import number, seed
 from .progressbar import progress_bar
 
 
@@ -23,10 +25,15 @@ def register(sub) -> None:
     p.add_argument("--split", choices=("subject", "clip"), default="subject", help="split unit (default subject)")
     p.add_argument("--val", type=float, default=0.15, help="validation fraction of subjects/clips (default 0.15)")
     p.add_argument("--test", type=float, default=0.15, help="test fraction of subjects/clips (default 0.15)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the split and of extra variants (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the split and extra variants, 0 to 2^63-1 (default 0)")
     p.add_argument("--device", default=None, help="device profile/preset for every clip (default: each clip's)")
     p.add_argument("--variants", type=int, default=1, help="device/noise realisations per clip (default 1)")
-    p.add_argument("--rate", type=float, default=None, help="IMU rate in Hz (default: the device's)")
+    p.add_argument(
+        "--rate",
+        type=number(MIN_RATE_HZ, MAX_RATE_HZ, "Hz"),
+        default=None,
+        help="IMU rate in Hz (default: the device's)",
+    )
     p.add_argument(
         "--min-fraction",
         type=float,

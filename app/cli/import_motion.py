@@ -7,8 +7,10 @@ import sys
 import numpy as np
 
 from ...core.base.errors import InputError
+from ...core.base.limits import MAX_FPS, MIN_FPS
 from ...core.motion.importers import FORMATS, UNITS, import_motion
-from ...core.motion.interchange import implausible_warning, save_motion
+from ...core.motion.interchange import implausible_warning, save_motion, units_warning
+from .arguments import number
 
 
 def register(sub) -> None:
@@ -32,7 +34,7 @@ def register(sub) -> None:
     p.add_argument("--skeleton", default=None, help="skeleton name for .npy/.csv keypoints (e.g. h36m17, coco17)")
     p.add_argument(
         "--fps",
-        type=float,
+        type=number(MIN_FPS, MAX_FPS, "frames/s"),
         default=None,
         help="frame rate (needed for .npy/.csv; overrides NTU 30, HumanML3D 20, BVH Frame Time)",
     )
@@ -90,7 +92,7 @@ def run(args) -> int:
         + (f"; {missing} frames without any joint" if missing else ""),
         file=sys.stdout,
     )
-    warning = implausible_warning(motion, args.file)
-    if warning:
-        print(warning, file=sys.stderr)
+    for warning in (implausible_warning(motion, args.file), units_warning(motion, args.file)):
+        if warning:
+            print(warning, file=sys.stderr)
     return 0

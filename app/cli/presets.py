@@ -8,8 +8,17 @@ from ...core.sim.devices import load_preset, preset_ids
 
 
 def register(sub) -> None:
-    p = sub.add_parser("presets", help="list device presets or show one")
-    p.add_argument("preset", nargs="?", help="preset id to show as JSON")
+    p = sub.add_parser(
+        "presets",
+        help="list device presets or show one",
+        description="Device presets are the MEMS error models of real wrist-worn IMUs (range, resolution, noise "
+        "density, bias instability, random walk, scale and cross-axis errors, g-sensitivity), each figure "
+        "named with its unit and its datasheet source. Without an argument: one line per preset (id, kind, "
+        "output rate, part). With a preset id or a JSON file: the preset as JSON, e.g. to copy, edit and pass "
+        "to 'simulate --device FILE.json' or 'project profile --from FILE.json'.",
+        epilog="examples: imu2safety presets; imu2safety presets watch-bmi270 > my-watch.json",
+    )
+    p.add_argument("preset", nargs="?", help="preset id (e.g. watch-bmi270, ideal) or preset JSON file to show")
     p.set_defaults(func=run)
 
 

@@ -8,7 +8,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from ...core.base.errors import InputError
+from ...core.base.jsonio import parse_json, read_json_file
+from ...core.base.limits import LimitError
 from ...core.project.project import VIDEO_SUFFIXES, Project
+from .arguments import seed
 
 
 def register(sub) -> None:
@@ -28,9 +31,15 @@ def register(sub) -> None:
     a.add_argument("file", help="motion .npz, or a video (reconstructed with BlazePose; see 'reconstruct')")
     a.add_argument("--subject", default="", help="subject id (splits are drawn by subject)")
     a.add_argument("--id", dest="clip_id", default=None, help="clip id (default: from the file name)")
-    a.add_argument("--wrist", choices=("left", "right"), default="left")
-    a.add_argument("--device", default=None, help="device profile name or preset id for this clip")
-    a.add_argument("--seed", type=int, default=None, help="device noise seed (default: from the file's hash)")
+    a.add_argument(
+        "--wrist", choices=("left", "right"), default="left", help="wrist that wears the device (default left)"
+    )
+    a.add_argument(
+        "--device", default=None, help="sensor: device profile name or preset id for this clip (compute: --compute)"
+    )
+    a.add_argument(
+        "--seed", type=seed, default=None, help="device noise seed, 0 to 2^63-1 (default: from the file's hash)"
+    )
     v = a.add_argument_group("videos (see 'imu2safety reconstruct --help')")
     v.add_argument("--person", type=int, default=None, help="track id of the subject (default: seen longest)")
     v.add_argument(
@@ -43,7 +52,7 @@ def register(sub) -> None:
         "--detector", default="auto", help="auto, blazepose:frame, hog, fullframe, rtdetr:PATH or box:x1,y1,x2,y2"
     )
     v.add_argument("--threads", type=int, default=1, help="CPU threads for BlazePose (default 1)")
-    v.add_argument("--compute", default="auto", help="cpu, cuda or auto for the models (default auto)")
+    v.add_argument("--compute", default="auto", help="where the models run: cpu, cuda, cuda:N or auto (default auto)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=run_add)
 
@@ -199,8 +208,6 @@ def run_info(args) -> int:
 
 
 def run_profile(args) -> int:
-    import json
-
     from ...core.project import commands as C
     from ...core.sim.devices import DEFAULT_PRESET, load_preset
 
@@ -210,8 +217,10 @@ def run_profile(args) -> int:
             raise InputError(None, f"--set needs FIELD=VALUE, got '{item}'")
         k, v = item.split("=", 1)
         try:
-            changes[k.strip()] = json.loads(v)
-        except json.JSONDecodeError:
+            changes[k.strip()] = parse_json(v, f"--set {k.strip()}", "the value")
+        except LimitError:
+            raise
+        except InputError:  # not JSON: the value is a plain string
             changes[k.strip()] = v
     with Project.open(args.dir) as p:
         names = {pr.name for pr in p.profiles()}
@@ -235,13 +244,7 @@ def run_taxonomy(args) -> int:
         return 0
     ext = None
     if args.extend.lower() != "none":
-        path = Path(args.extend)
-        if not path.is_file():
-            raise InputError(path, "no such file")
-        try:
-            ext = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(path, f"not valid JSON ({exc})") from None
+        ext = read_json_file(args.extend, "taxonomy extension")
     with Project.open(args.dir) as p:
         p.execute(C.SetTaxonomyExtension(ext))
         added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]

@@ -8,24 +8,27 @@ imu2safety calibrate quantile SIM.h5 REAL.csv --out qmap.json   (optional step)
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 from ...core.base.atomic import atomic_path
 from ...core.base.errors import InputError
+from ...core.base.limits import MAX_RATE_HZ, MIN_RATE_HZ
 from ...core.realism.calibrate import QuantileMap, calibrated_comparisons, fit_device, fit_geometry
 from ...core.realism.compare import harmonise, load_set, select_labels
 from ...core.realism.real_io import ACC_UNITS, GYRO_UNITS, TIME_UNITS
-from ...core.realism.report import write_report
+from ...core.realism.report import report_warnings, write_report
 from ...core.sim.devices import DEFAULT_PRESET
+from .arguments import number
 
 
 def _reader_args(p, real_only: bool = True) -> None:
     g = p.add_argument_group("reading the real recording")
     g.add_argument(
         "--rate",
-        type=float,
+        type=number(MIN_RATE_HZ, MAX_RATE_HZ, "Hz"),
         default=None,
         help="sample rate in Hz (required for .ts files, which carry none; resampling target for CSV)",
     )
@@ -34,12 +37,42 @@ def _reader_args(p, real_only: bool = True) -> None:
     g.add_argument("--gyro-units", choices=("auto",) + tuple(GYRO_UNITS), default="auto")
     g.add_argument("--gravity", choices=("auto", "included", "removed"), default="auto")
     g.add_argument("--time-units", choices=("auto",) + tuple(TIME_UNITS), default="auto")
-    g.add_argument("--max-gap", type=float, default=None, help="gaps longer than this (s) are invalid, not filled")
+    g.add_argument(
+        "--max-gap",
+        type=number(1e-6, 3600.0, "s"),
+        default=None,
+        help="gaps longer than this (s) are invalid, not filled",
+    )
     g.add_argument(
         "--axes",
         default=None,
         help="axis map device -> product sensor frame, e.g. '-y,x,z' (sensor x = -device y, ...)",
     )
+
+
+def _sync_args(p) -> None:
+    p.add_argument(
+        "--synchronised",
+        action="store_true",
+        help="the simulation and the real recording are one motion recorded together (same start, same clock): "
+        "fit the rotation by Kabsch and the scale by least squares. Default: not synchronised, the same activity "
+        "recorded apart (rotation from principal axes, scale from standard deviations)",
+    )
+    p.add_argument("--unsynchronised", action="store_true", help=argparse.SUPPRESS)  # the default; old spelling
+
+
+def _synchronised(args) -> bool:
+    if args.synchronised and args.unsynchronised:
+        raise InputError(None, "--synchronised and --unsynchronised contradict each other")
+    return bool(args.synchronised)
+
+
+def _load_real(path, opts, labels, what="real"):
+    """A real recording set; the reader's warnings (timestamps reordered, ...) go to stderr."""
+    s = select_labels(load_set(path, what, **opts), labels)
+    for w in s.meta.get("warnings", []):
+        print(w, file=sys.stderr)
+    return s
 
 
 def _opts(args):
@@ -81,15 +114,16 @@ def register(sub) -> None:
     p.add_argument(
         "--fit-on", default=None, help="fit the calibration on this real recording (e.g. a train split) instead of REAL"
     )
-    p.add_argument("--max-lag", type=float, default=None, help="largest lag (s) the alignment searches")
     p.add_argument(
-        "--unsynchronised",
-        action="store_true",
-        help="the recordings show the same activity but were not recorded together: fit the rotation "
-        "from principal axes and the scale from standard deviations (default: one motion recorded "
-        "together: Kabsch rotation and least-squares scale)",
+        "--max-lag", type=number(0.0, 3600.0, "s"), default=None, help="largest lag (s) the alignment searches"
     )
-    p.add_argument("--trim", type=float, default=0.0, help="drop this many seconds at both ends of the simulation")
+    _sync_args(p)
+    p.add_argument(
+        "--trim",
+        type=number(0.0, 86400.0, "s"),
+        default=0.0,
+        help="drop this many seconds at both ends of the simulation",
+    )
     _reader_args(p)
     p.set_defaults(func=run_realism)
 
@@ -104,21 +138,29 @@ def register(sub) -> None:
     d.add_argument("--out", required=True, help="device preset JSON to write")
     d.add_argument("--base", default=DEFAULT_PRESET, help=f"preset to copy unfitted fields from ({DEFAULT_PRESET})")
     d.add_argument("--id", default=None, help="id of the new preset (default fit-<base>)")
-    d.add_argument("--acc-std", type=float, default=0.1, help="stationary: 1 s moving std below this (m/s^2)")
-    d.add_argument("--gyro-std", type=float, default=0.02, help="stationary: 1 s moving std below this (rad/s)")
-    d.add_argument("--min-still", type=float, default=2.0, help="shortest stationary stretch used (s)")
+    d.add_argument(
+        "--acc-std",
+        type=number(1e-9, 100.0, "m/s^2"),
+        default=0.1,
+        help="stationary: 1 s moving std below this (m/s^2)",
+    )
+    d.add_argument(
+        "--gyro-std",
+        type=number(1e-9, 100.0, "rad/s"),
+        default=0.02,
+        help="stationary: 1 s moving std below this (rad/s)",
+    )
+    d.add_argument(
+        "--min-still", type=number(0.1, 86400.0, "s"), default=2.0, help="shortest stationary stretch used (s)"
+    )
     _reader_args(d)
     d.set_defaults(func=run_device)
     g = csub.add_parser("geometry", help="time lag, rotation and per-axis scale between sim and real -> JSON")
     g.add_argument("sim")
     g.add_argument("real")
     g.add_argument("--out", required=True, help="JSON file to write")
-    g.add_argument("--max-lag", type=float, default=None)
-    g.add_argument(
-        "--unsynchronised",
-        action="store_true",
-        help="same activity recorded apart: principal-axes rotation and std scale",
-    )
+    g.add_argument("--max-lag", type=number(0.0, 3600.0, "s"), default=None)
+    _sync_args(g)
     _reader_args(g)
     g.set_defaults(func=run_geometry)
     q = csub.add_parser("quantile", help="OPTIONAL per-channel quantile map sim -> real (IMUTube style) -> JSON")
@@ -139,8 +181,8 @@ def _write_json(path: str, data) -> None:
 def run_realism(args) -> int:
     opts, labels = _opts(args)
     sim = load_set(args.sim, "simulated", clean=args.clean)
-    real = select_labels(load_set(args.real, "real", **opts), labels)
-    fit_real = select_labels(load_set(args.fit_on, "fit", **opts), labels) if args.fit_on else None
+    real = _load_real(args.real, opts, labels)
+    fit_real = _load_real(args.fit_on, opts, labels, "fit") if args.fit_on else None
     cmps, calib = calibrated_comparisons(
         sim,
         real,
@@ -148,7 +190,7 @@ def run_realism(args) -> int:
         quantile=args.quantile_map,
         fit_real=fit_real,
         max_lag_s=args.max_lag,
-        synchronised=not args.unsynchronised,
+        synchronised=_synchronised(args),
         trim_s=args.trim,
     )
     if not (args.geometric_fit or args.quantile_map):
@@ -160,7 +202,7 @@ def run_realism(args) -> int:
         "labels": labels,
         "clean": args.clean,
         "trim_s": args.trim,
-        "synchronised": not args.unsynchronised,
+        "synchronised": _synchronised(args),
         "reader": {k: v for k, v in opts.items() if k != "labels"},
     }
     files = write_report(
@@ -168,17 +210,20 @@ def run_realism(args) -> int:
     )
     for key, c in cmps.items():
         s = c.numbers["summary"]
+        print(f"{key}: verdict: {c.numbers['verdict']['text']}")
         print(
             f"{key}: mean Wasserstein acc {s['wasserstein_mean_acc_xyz']:.3g} m/s^2, gyro "
             f"{s['wasserstein_mean_gyro_xyz']:.3g} rad/s; spectral distance {s['spectral_distance_db_mean']:.2f} dB"
         )
+    for w in report_warnings(cmps, inputs):
+        print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {files['json']} and {files['html']}")
     return 0
 
 
 def run_device(args) -> int:
     opts, labels = _opts(args)
-    real = select_labels(load_set(args.real, "real", **opts), labels)
+    real = _load_real(args.real, opts, labels)
     for k, v in real.meta.get("reader", {}).items():
         if isinstance(v, str) and v.startswith("assumed"):
             print(f"warning: {args.real}: {k.replace('_how', '')} {v}", file=sys.stderr)
@@ -200,7 +245,7 @@ def run_device(args) -> int:
 def run_geometry(args) -> int:
     opts, labels = _opts(args)
     sim = load_set(args.sim, "simulated")
-    real = select_labels(load_set(args.real, "real", **opts), labels)
+    real = _load_real(args.real, opts, labels)
     s, r = harmonise(sim, real)
     if not s.parts or not r.parts:
         raise InputError(args.real, "nothing left to fit after resampling to a common rate")
@@ -208,8 +253,8 @@ def run_geometry(args) -> int:
         [(max(s.parts, key=len), p) for p in r.parts],
         s.rate_hz,
         max_lag_s=args.max_lag,
-        scale_method="std" if args.unsynchronised else "lsq",
-        rotation_method="covariance" if args.unsynchronised else "kabsch",
+        scale_method="lsq" if _synchronised(args) else "std",
+        rotation_method="kabsch" if _synchronised(args) else "covariance",
     )
     d = fit.to_dict()
     _write_json(args.out, d)
@@ -223,7 +268,7 @@ def run_geometry(args) -> int:
 def run_quantile(args) -> int:
     opts, labels = _opts(args)
     sim = load_set(args.sim, "simulated")
-    real = select_labels(load_set(args.real, "real", **opts), labels)
+    real = _load_real(args.real, opts, labels)
     s, r = harmonise(sim, real)
     qm = QuantileMap.fit(s, r, per_class=args.per_class)
     _write_json(args.out, qm.to_dict())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ...core.base.errors import InputError
@@ -27,7 +28,10 @@ def register(sub) -> None:
         help="track id of the subject (see --list-people; default: the person seen longest)",
     )
     p.add_argument("--list-people", action="store_true", help="list tracked people (runs/caches 2D pose) and exit")
-    p.add_argument("--device", default="auto", help="cpu, cuda or auto (default: CUDA when present)")
+    p.add_argument(
+        "--compute", default="auto", help="where the models run: cpu, cuda, cuda:N or auto (default: CUDA when present)"
+    )
+    p.add_argument("--device", dest="old_device", default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--pose-model",
         default=None,
@@ -74,6 +78,12 @@ def run(args) -> int:
     from ...core.reconstruct.pipeline import list_people, reconstruct_video
     from .progressbar import progress_bar
 
+    if args.old_device is not None:  # the old spelling: --device is the sensor preset everywhere else
+        raise InputError(
+            None,
+            "--device names the sensor preset in imu2safety (simulate, project add, export); "
+            f"the compute device of reconstruct is --compute {args.old_device}",
+        )
     if not args.list_people and not args.out:
         raise InputError(None, "--out MOTION.npz is required (or use --list-people)")
     if args.threads < 1:
@@ -85,7 +95,7 @@ def run(args) -> int:
     common = dict(
         detector=args.detector,
         pose_model=args.pose_model,
-        device=args.device,
+        device=args.compute,
         cache_dir=args.cache,
         use_cache=not args.no_cache,
         allow_download=args.allow_download,
@@ -94,7 +104,7 @@ def run(args) -> int:
     if args.list_people:
         from ...core.reconstruct.engines import resolve_compute
 
-        common["device"] = resolve_compute(args.device, args.pose_model, None, args.detector)
+        common["device"] = resolve_compute(args.compute, args.pose_model, None, args.detector)
         with progress_bar("2D pose", enabled=not args.quiet) as cb:
             people = list_people(args.video, progress=cb, **common)
         if not people:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 from ...core.base.errors import InputError
-from ...core.motion.interchange import implausible_warning, load_motion
+from ...core.base.limits import MAX_PRONATION_DEG, MAX_RATE_HZ, MIN_CUTOFF_HZ, MIN_RATE_HZ
+from ...core.motion.interchange import implausible_warning, load_motion, units_warning
 from ...core.sim.devices import DEFAULT_PRESET, load_preset
 from ...core.sim.imu_io import write_imu_h5
 from ...core.sim.simulate import SimConfig, simulate
+from .arguments import number, seed
 from .progressbar import progress_bar
 
 
@@ -20,18 +22,33 @@ def register(sub) -> None:
     )
     p.add_argument("motion", help="motion clip (.npz interchange)")
     p.add_argument("--out", required=True, help="output HDF5 file")
-    p.add_argument("--wrist", choices=("left", "right"), default="left")
+    p.add_argument(
+        "--wrist",
+        choices=("left", "right"),
+        default="left",
+        help="wrist that wears the device (default left, where most people wear a watch)",
+    )
     p.add_argument(
         "--device",
         default=DEFAULT_PRESET,
         help=f"device preset id or JSON path, or 'ideal' for no sensor errors (default {DEFAULT_PRESET})",
     )
-    p.add_argument("--rate", type=float, default=None, help="output rate in Hz (default: the preset's)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the device errors (default 0)")
-    p.add_argument("--cutoff", type=float, default=10.0, help="low-pass cut-off in Hz before differentiation")
+    p.add_argument(
+        "--rate",
+        type=number(MIN_RATE_HZ, MAX_RATE_HZ, "Hz"),
+        default=None,
+        help="output rate in Hz (default: the preset's)",
+    )
+    p.add_argument("--seed", type=seed, default=0, help="random seed of the device errors, 0 to 2^63-1 (default 0)")
+    p.add_argument(
+        "--cutoff",
+        type=number(MIN_CUTOFF_HZ, MAX_RATE_HZ, "Hz"),
+        default=10.0,
+        help="low-pass cut-off in Hz before differentiation (default 10; never above 0.4 x the motion's fps)",
+    )
     p.add_argument(
         "--pronation",
-        type=float,
+        type=number(-MAX_PRONATION_DEG, MAX_PRONATION_DEG, "degrees"),
         default=0.0,
         help="assumed forearm pronation in degrees (0 neutral/thumb up, 90 palm down); "
         "not applied where the roll is observed from hand joints",
@@ -42,13 +59,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    if args.rate is not None and not args.rate > 0:
-        raise InputError(None, f"--rate must be positive, got {args.rate}")
-    motion = load_motion(args.motion)
-    warning = implausible_warning(motion, args.motion)
-    if warning:
-        print(warning, file=sys.stderr)
-    device = load_preset(args.device)
     cfg = SimConfig(
         wrist=args.wrist,
         rate_hz=args.rate,
@@ -56,7 +66,12 @@ def run(args) -> int:
         cutoff_hz=args.cutoff,
         pronation_deg=args.pronation,
         native_axes=args.native_axes,
-    )
+    ).validate()  # options first: a bad option is never reported against the motion file
+    motion = load_motion(args.motion)
+    for warning in (implausible_warning(motion, args.motion), units_warning(motion, args.motion)):
+        if warning:
+            print(warning, file=sys.stderr)
+    device = load_preset(args.device)
     with progress_bar("simulate", enabled=not args.quiet) as cb:
         try:
             sig = simulate(motion, device, cfg, progress=cb)

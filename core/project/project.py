@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from ..base.atomic import atomic_path
-from ..base.errors import InputError
+from ..base.errors import InputError, path_text
 from ..base.hashing import sha256_file
 from ..motion.timebase import rational_fps
 from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
@@ -425,7 +425,7 @@ class Project:
             kw = dict(reconstruct or {})
             kw.setdefault("cache_dir", self.folder / CACHE_DIR / "pose2d")
             motion = reconstruct_video(path, out=dest, progress=progress, cancel=cancel, **kw)
-            video_path = str(path.resolve())
+            video_path = path_text(path.resolve())
             video_sha = motion.meta.get("video_sha256") or _sha256(path)
             sha = _sha256(dest)
             fps = rational_fps(motion.meta.get("fps_exact") or motion.fps)
@@ -439,7 +439,7 @@ class Project:
             id=cid,
             motion_path=str(rel),
             motion_sha256=sha,
-            source_path=str(path.resolve()),
+            source_path=path_text(path.resolve()),
             subject=str(subject or ""),
             fps=float(fps),
             n_frames=motion.n_frames,

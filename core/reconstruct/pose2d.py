@@ -51,10 +51,10 @@ def resolve_device(device: Optional[str]) -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise InputError(None, f"device '{device}' asked for but no CUDA GPU is available (use --device cpu)")
+            raise InputError(None, f"device '{device}' asked for but no CUDA GPU is available (use --compute cpu)")
         return device
     if device != "cpu":
-        raise InputError(None, f"unknown device '{device}' (use cpu, cuda or auto)")
+        raise InputError(None, f"unknown compute device '{device}' (use cpu, cuda, cuda:N or auto)")
     return device
 
 

@@ -201,7 +201,7 @@ def test_cli_reconstruct_and_cache_hit(assets, tmp_path, capsys, monkeypatch):
         box_arg(),
         "--cache",
         str(tmp_path / "c"),
-        "--device",
+        "--compute",
         "cpu",
         "--quiet",
     ]
