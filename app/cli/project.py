@@ -245,6 +245,12 @@ def run_taxonomy(args) -> int:
     ext = None
     if args.extend.lower() != "none":
         ext = read_json_file(args.extend, "taxonomy extension")
+        if not isinstance(ext, dict):
+            raise InputError(
+                args.extend,
+                f'a taxonomy extension must be a JSON object {{"behaviours": [...], "phases": [...]}}, '
+                f"got a {type(ext).__name__}",
+            )
     with Project.open(args.dir) as p:
         p.execute(C.SetTaxonomyExtension(ext))
         added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ...core.base.atomic import atomic_path
-from ...core.base.errors import InputError
+from ...core.base.errors import InputError, path_text
 from ...core.base.limits import MAX_RATE_HZ, MIN_RATE_HZ
 from ...core.realism.calibrate import QuantileMap, calibrated_comparisons, fit_device, fit_geometry
 from ...core.realism.compare import harmonise, load_set, select_labels
@@ -196,8 +196,8 @@ def run_realism(args) -> int:
     if not (args.geometric_fit or args.quantile_map):
         calib = {"applied": []}
     inputs = {
-        "sim": str(args.sim),
-        "real": str(args.real),
+        "sim": path_text(args.sim),
+        "real": path_text(args.real),
         "fit_on": args.fit_on,
         "labels": labels,
         "clean": args.clean,
@@ -206,7 +206,11 @@ def run_realism(args) -> int:
         "reader": {k: v for k, v in opts.items() if k != "labels"},
     }
     files = write_report(
-        args.out, cmps, inputs, calib, title=f"Realism: {Path(args.sim).name} vs {Path(args.real).name}"
+        args.out,
+        cmps,
+        inputs,
+        calib,
+        title=f"Realism: {path_text(Path(args.sim).name)} vs {path_text(Path(args.real).name)}",
     )
     for key, c in cmps.items():
         s = c.numbers["summary"]

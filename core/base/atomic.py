@@ -47,7 +47,9 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
         from .errors import InputError
 
         why = exc.strerror or exc.__class__.__name__
-        raise InputError(dest, f"cannot write in {folder} ({why}); nothing was written") from None
+        raise InputError(
+            dest, f"cannot write in {folder} ({why}); nothing was written"
+        ) from exc  # callers read the cause
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual umask-based mode
     tmp_path = Path(tmp)

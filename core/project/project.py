@@ -189,7 +189,7 @@ class Project:
             migrate(db, where=folder)
             now = _now()
             with _tx(db):
-                db.execute("INSERT INTO meta VALUES ('name', ?)", (name or folder.resolve().name,))
+                db.execute("INSERT INTO meta VALUES ('name', ?)", (name or path_text(folder.resolve().name),))
                 db.execute("INSERT INTO meta VALUES ('created_utc', ?)", (now,))
         except BaseException:
             lock.release()

@@ -230,7 +230,7 @@ def write_report(
     parts.append("</body></html>")
     hp = out / "report.html"
     with atomic_path(hp, suffix=".html") as tmp:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
+        tmp.write_text("\n".join(parts), encoding="utf-8", errors="backslashreplace")  # names in other locales
     written["html"] = hp
     return written
 

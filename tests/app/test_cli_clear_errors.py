@@ -109,6 +109,8 @@ def test_profile_set_with_deep_json_and_taxonomy_extension(tmp_path):
     one_error_line(
         run_cli(["project", "profile", tmp_path / "P", "x", "--set", "gyroscope.bits.deeper=3"]), "gyroscope.bits"
     )
+    ext.write_text("[1, 2]")
+    one_error_line(run_cli(["project", "taxonomy", tmp_path / "P", "--extend", ext]), "ext.json", "JSON object")
 
 
 def test_a_two_row_real_csv(tmp_path):
@@ -157,6 +159,14 @@ def test_invalid_utf8_names_work_or_fail_cleanly(tmp_path):
     if r.returncode == 2:
         one_error_line(r, "walk")
     assert b"internal error" not in r.stderr
+    # a project folder and a real recording named in another locale's bytes
+    odd_project = tmp_path.joinpath(b"proj\xff".decode("utf-8", "surrogateescape"))
+    assert run_cli(["project", "new", odd_project]).returncode == 0
+    real = tmp_path.joinpath(b"watch\xe9.csv".decode("utf-8", "surrogateescape"))
+    real.write_bytes(real_csv(tmp_path, "r.csv").read_bytes())
+    r = run_cli(["realism", out, real, "--out", tmp_path / "rep"])
+    assert r.returncode == 0, r.stderr
+    assert "watch\\xe9.csv" in (tmp_path / "rep" / "report.html").read_text()
 
 
 def test_an_unwritable_out_never_shows_a_temporary_name(tmp_path):

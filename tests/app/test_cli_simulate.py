@@ -116,17 +116,21 @@ def test_bad_options(tmp_path, capsys, motion_file):
     out = tmp_path / "o.h5"
     assert run_cli(motion_file, "--out", out, "--device", "nope") == 2
     assert "unknown device preset 'nope'" in capsys.readouterr().err
-    assert run_cli(motion_file, "--out", out, "--rate", -5) == 2
-    assert "--rate must be positive" in capsys.readouterr().err
-    for bad in ("0", "-3", "nan", "inf"):
-        assert run_cli(motion_file, "--out", out, f"--cutoff={bad}") == 2
-        assert "cut-off must be a positive" in capsys.readouterr().err
-    assert run_cli(motion_file, "--out", out, "--seed", -1) == 2
-    assert "seed must be a non-negative integer" in capsys.readouterr().err
-    assert run_cli(motion_file, "--out", out, "--pronation", "nan") == 2
-    assert "pronation must be a finite angle" in capsys.readouterr().err
-    assert run_cli(motion_file, "--out", out, "--rate", 1e9) == 2  # would need ~70 GB
-    assert "output rate must be at most" in capsys.readouterr().err
+    # numeric options are checked by argparse against core/base/limits.py: exit 2 before any file is read
+    for opt, bad, needle in (
+        ("--rate", "-5", "argument --rate: must be between 0.5 and 100000 Hz"),
+        ("--rate", "1e9", "argument --rate: must be between"),  # would need ~70 GB
+        ("--cutoff", "0", "argument --cutoff: must be between 0.1"),
+        ("--cutoff", "-3", "argument --cutoff"),
+        ("--cutoff", "nan", "argument --cutoff: must be a finite number"),
+        ("--cutoff", "inf", "argument --cutoff: must be a finite number"),
+        ("--seed", "-1", "argument --seed: must be a whole number from 0 to 2^63-1"),
+        ("--pronation", "nan", "argument --pronation: must be a finite number"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            run_cli(motion_file, "--out", out, f"{opt}={bad}")
+        assert e.value.code == 2
+        assert needle in capsys.readouterr().err
     assert run_cli(motion_file, "--out", tmp_path / "no" / "dir" / "o.h5") == 2
     assert "does not exist" in capsys.readouterr().err
     assert not out.exists()

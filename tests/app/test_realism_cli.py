@@ -186,5 +186,5 @@ def test_report_draws_allan_deviation_when_both_sets_hold_still(tmp_path):
     ratio = al["real"]["acc_x"]["noise_density_allan"] / al["sim"]["acc_x"]["noise_density_allan"]
     assert ratio == pytest.approx(3.0, rel=0.15)
     files = write_report(tmp_path / "r", {"main": cmp}, {"what": "test"})
-    assert (tmp_path / "r" / "allan.png").stat().st_size > 5000
+    assert (tmp_path / "r" / "main_allan.png").stat().st_size > 5000  # <comparison>_<figure>.png
     assert "allan.png" in files["html"].read_text()
