@@ -81,7 +81,7 @@ def test_panel_calibration_options_add_stages(panel, qtbot):
 
 def test_panel_shows_bad_files_without_raising(panel, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("timestamp,ax,ay,az,gx,gy,gz\n0,1,2,3,4,5,6\n0,1,2,3,4,5,6\n")
+    bad.write_text("timestamp,ax,ay,az,gx,gy,gz\n0,1,2,3,4,5,6\n0.01,1,2,x,4,5,6\n")  # line 3: not a number
     assert panel.load_real(str(bad)) is False
     assert "bad.csv:3" in panel.summary.text()
 
