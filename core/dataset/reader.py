@@ -14,7 +14,6 @@ The HDF5 layout is documented in :mod:`.export`.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -23,6 +22,7 @@ import h5py
 import numpy as np
 
 from ..base.errors import InputError
+from ..base.jsonio import parse_json
 from ..project.taxonomy import Taxonomy
 from .layout import SCHEMA_VERSION, SPLITS
 
@@ -46,7 +46,7 @@ def _attrs(obj) -> Dict[str, Any]:
         if isinstance(v, bytes):
             v = v.decode()
         if k in _JSON_ATTRS and isinstance(v, str):
-            v = json.loads(v)
+            v = parse_json(v, obj.file.filename, f"attribute '{k}'")
         elif isinstance(v, np.generic):
             v = v.item()
         out[k] = v

@@ -31,6 +31,7 @@ import torch
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.jsonio import read_json_file
 from .models import Classifier, ModelConfig
 
 FORMAT = "imu2safety-model"
@@ -158,10 +159,7 @@ def read_config(folder: Path) -> Dict[str, Any]:
             else ""
         )
         raise InputError(folder, f"model folder without {CONFIG}: not a trained imu2safety model{extra}")
-    try:
-        cfg = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(p, f"not valid JSON ({exc})") from None
+    cfg = read_json_file(p, "model config")
     if not isinstance(cfg, dict) or cfg.get("format") != FORMAT:
         raise InputError(p, f'not an imu2safety model config (no "format": "{FORMAT}")')
     if int(cfg.get("version", 0)) > VERSION:
@@ -195,7 +193,7 @@ def load_model(folder, device: str = "cpu") -> LoadedModel:
     model.to(device).eval()
     labels = {}
     if (folder / LABELS).is_file():
-        labels = json.loads((folder / LABELS).read_text(encoding="utf-8"))
+        labels = read_json_file(folder / LABELS, "label list")
     return LoadedModel(model, cfg, labels, folder)
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from ..base.errors import InputError
+from ..base.jsonio import parse_json
 from ..project.taxonomy import Taxonomy
 
 IGNORE = ("ignore", "-")  # map a label to one of these to leave it out of the metrics on purpose
@@ -77,10 +77,7 @@ def parse_label_map(spec: Optional[str]) -> tuple:
         text = p.read_text(encoding="utf-8-sig")
         where = os.fspath(p)
         if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(where, f"label map is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+            data = parse_json(text, where, "label map")
             if not isinstance(data, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in data.items()
             ):

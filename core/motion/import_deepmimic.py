@@ -35,7 +35,6 @@ skeleton has no hands: the simulator's arm-plane roll is used (its documented fa
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Dict, List, Optional, Tuple
 
@@ -43,6 +42,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
 from ..base.errors import InputError
+from ..base.jsonio import read_json_file
 from .import_common import check_file, check_fps, provenance
 from .interchange import Motion, validate_motion
 
@@ -83,10 +83,7 @@ GLITCH_SPREAD_S = 0.2
 
 def read_frames(path) -> Tuple[str, np.ndarray]:
     path = check_file(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(path, f"not a DeepMimic motion (not JSON: {exc})") from None
+    data = read_json_file(path, "DeepMimic motion")
     if not isinstance(data, dict) or "Frames" not in data:
         raise InputError(path, "not a DeepMimic motion (no 'Frames')")
     try:

@@ -22,6 +22,7 @@ import numpy as np
 from ... import __version__
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.jsonio import parse_json
 from .simulate import SENSOR_FRAME, ImuSignal, provenance_json
 
 UNITS = {"time": "s", "acc": "m/s^2", "gyro": "rad/s"}
@@ -81,7 +82,7 @@ def read_imu_h5(path: str | os.PathLike) -> Dict[str, Any]:
             for k, v in f.attrs.items():
                 v = v.decode() if isinstance(v, bytes) else v
                 if k in ("device", "units", "provenance", "source") and isinstance(v, str):
-                    v = json.loads(v)
+                    v = parse_json(v, path, f"attribute '{k}'")
                 attrs[k] = v
             out["attrs"] = attrs
             return out
