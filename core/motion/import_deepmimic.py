@@ -43,6 +43,7 @@ from scipy.spatial.transform import Rotation, Slerp
 
 from ..base.errors import InputError
 from ..base.jsonio import read_json_file
+from ..base.limits import LimitError
 from .import_common import check_file, check_fps, provenance
 from .interchange import Motion, validate_motion
 
@@ -83,7 +84,12 @@ GLITCH_SPREAD_S = 0.2
 
 def read_frames(path) -> Tuple[str, np.ndarray]:
     path = check_file(path)
-    data = read_json_file(path, "DeepMimic motion")
+    try:
+        data = read_json_file(path, "DeepMimic motion")
+    except LimitError:
+        raise
+    except InputError as exc:
+        raise InputError(path, f"not a DeepMimic motion ({exc.problem})") from None
     if not isinstance(data, dict) or "Frames" not in data:
         raise InputError(path, "not a DeepMimic motion (no 'Frames')")
     try:

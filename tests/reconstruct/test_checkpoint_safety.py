@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from recon_helpers import save_official_checkpoint, tiny_lifter
+from recon_helpers import person_video, save_official_checkpoint, tiny_lifter
 
 from imu2safety.core.base.errors import InputError
 from imu2safety.core.reconstruct.lift3d import load_lifter
@@ -60,13 +60,14 @@ def test_cli_refuses_a_crafted_lifter_with_exit_2(tmp_path):
     marker = tmp_path / "ran.txt"
     path = tmp_path / "evil.bin"
     torch.save({"model_pos": tiny_lifter().state_dict(), "x": _Call(runstring, _marker_code(marker), {})}, path)
+    video = person_video(tmp_path / "v.avi", n=8)  # a real video: the lifter is opened once there is one
     r = subprocess.run(
         [
             sys.executable,
             "-m",
             "imu2safety.app.cli",
             "reconstruct",
-            str(tmp_path / "v.mp4"),
+            str(video),
             "--out",
             str(tmp_path / "m.npz"),
             "--lifter",
