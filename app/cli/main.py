@@ -21,6 +21,12 @@ from ... import __version__
 from ...core.base.errors import InputError
 from ...core.base.progress import Cancelled
 
+# numpy's OpenBLAS runs even an (N, 3) @ (3, 3) product on one thread per core; on a busy machine those threads
+# wait for each other far longer than the product takes (100x, measured). The engine's array work is
+# elementwise, so one BLAS thread; set before any command module loads numpy, and a value the user set wins.
+# Torch keeps its own thread settings.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 COMMAND_MODULES = [
     "imu2safety.app.cli.simulate",
     "imu2safety.app.cli.presets",

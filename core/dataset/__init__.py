@@ -9,6 +9,14 @@ Public API:
   (re-exported here)
 """
 
-from .reader import DatasetFile, WindowDataset, open_dataset
-
 __all__ = ["DatasetFile", "WindowDataset", "open_dataset"]
+
+
+def __getattr__(name):
+    # the reader subclasses torch's Dataset: load it (and torch, ~1 s) only when it is asked for, so that the
+    # command line and the exporter, which import this package, do not pay for torch
+    if name in __all__:
+        from . import reader
+
+        return getattr(reader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
