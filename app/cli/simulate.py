@@ -6,7 +6,7 @@ import sys
 
 from ...core.base.errors import InputError
 from ...core.base.limits import MAX_PRONATION_DEG, MAX_RATE_HZ, MIN_CUTOFF_HZ, MIN_RATE_HZ
-from ...core.motion.interchange import implausible_warning, load_motion, units_warning
+from ...core.motion.interchange import implausible_frames, implausible_warning, load_motion, units_warning
 from ...core.sim.devices import DEFAULT_PRESET, load_preset
 from ...core.sim.imu_io import write_imu_h5
 from ...core.sim.simulate import SimConfig, simulate
@@ -54,6 +54,11 @@ def register(sub) -> None:
         "not applied where the roll is observed from hand joints",
     )
     p.add_argument("--native-axes", action="store_true", help="write in the device's own axis names")
+    p.add_argument(
+        "--compress",
+        action="store_true",
+        help="gzip the datasets: about 13 %% smaller for an hour of data, and several times slower to write",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -68,18 +73,19 @@ def run(args) -> int:
         native_axes=args.native_axes,
     ).validate()  # options first: a bad option is never reported against the motion file
     motion = load_motion(args.motion)
-    for warning in (implausible_warning(motion, args.motion), units_warning(motion, args.motion)):
+    implausible = implausible_frames(motion)  # once: the warning and the provenance both need them
+    for warning in (implausible_warning(motion, args.motion, implausible), units_warning(motion, args.motion)):
         if warning:
             print(warning, file=sys.stderr)
     device = load_preset(args.device)
     with progress_bar("simulate", enabled=not args.quiet) as cb:
         try:
-            sig = simulate(motion, device, cfg, progress=cb)
+            sig = simulate(motion, device, cfg, progress=cb, implausible=implausible)
         except InputError as exc:  # a problem of this motion: name its file
             if exc.where is None:
                 raise InputError(args.motion, exc.problem) from None
             raise
-    write_imu_h5(sig, args.out, source={"motion": str(args.motion)})
+    write_imu_h5(sig, args.out, source={"motion": str(args.motion)}, compress=args.compress)
     n_valid = int(sig.valid.sum())
     print(
         f"{args.out}: {sig.n} samples at {sig.rate_hz:g} Hz ({n_valid} valid), {args.wrist} wrist, "

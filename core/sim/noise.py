@@ -64,13 +64,24 @@ def apply_sensor_errors(
     b0 = err.turn_on_bias * streams["turn_on_bias"].standard_normal(3)
     gs = err.g_sensitivity * streams["g_sensitivity"].standard_normal(3)
 
-    y = clean @ T.T + b0
+    # in place where possible: each term is the same number as written out, with fewer full-size arrays
+    y = clean @ T.T
+    y += b0
     if err.bias_instability > 0:
         y += gauss_markov(streams["bias_instability"], n, err.bias_instability, err.bias_tau_s, dt)
+    buf = None
     if err.random_walk > 0:
-        y += np.cumsum(err.random_walk * np.sqrt(dt) * streams["random_walk"].standard_normal((n, 3)), axis=0)
+        buf = streams["random_walk"].standard_normal((n, 3))
+        buf *= err.random_walk * np.sqrt(dt)
+        np.cumsum(buf, axis=0, out=buf)
+        y += buf
     if err.noise_density > 0:
-        y += err.noise_density * np.sqrt(rate / 2.0) * streams["white"].standard_normal((n, 3))
+        if buf is None:
+            buf = streams["white"].standard_normal((n, 3))
+        else:
+            streams["white"].standard_normal(out=buf)  # the same draws as standard_normal((n, 3))
+        buf *= err.noise_density * np.sqrt(rate / 2.0)
+        y += buf
     if specific_force is not None and err.g_sensitivity > 0:
         y += gs * specific_force
     saturated = np.zeros(n, bool)
@@ -78,10 +89,12 @@ def apply_sensor_errors(
         # two's-complement output: codes -2^(b-1) .. 2^(b-1)-1 (+range itself is one LSB above the top code);
         # saturated = the code had to be clipped, i.e. the output differs from the input by more than rounding
         lo, hi = -round(err.range / err.lsb), round(err.range / err.lsb) - 1
-        codes = np.round(y / err.lsb)
+        codes = np.divide(y, err.lsb, out=y)
+        np.round(codes, out=codes)
         with np.errstate(invalid="ignore"):
             saturated = ((codes < lo) | (codes > hi)).any(axis=1)
-        y = np.clip(codes, lo, hi) * err.lsb
+        y = np.clip(codes, lo, hi, out=codes)
+        y *= err.lsb
     elif np.isfinite(err.range):
         with np.errstate(invalid="ignore"):
             saturated = (np.abs(y) > err.range).any(axis=1)

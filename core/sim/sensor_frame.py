@@ -127,18 +127,36 @@ def forearm_axes(
     """
     if side not in skel.arms:
         raise ValueError(f"skeleton '{skel.name}' has no {side} arm")
+    return forearm_axes_of(arm_joints(joints, skel, side), side, up, pronation_deg)
+
+
+def arm_joints(joints: np.ndarray, skel: Skeleton, side: str) -> Dict[str, np.ndarray]:
+    """The joints :func:`forearm_axes_of` reads, (T, 3) views each: ``shoulder``, ``elbow``, ``wrist``, and
+    where the skeleton has them ``other_shoulder`` and this side's ``hand`` and ``thumb``."""
+    out = dict(zip(("shoulder", "elbow", "wrist"), (joints[:, i] for i in skel.arms[side])))
+    other = "left" if side == "right" else "right"
+    if other in skel.arms:
+        out["other_shoulder"] = joints[:, skel.arms[other][0]]
+    if side in skel.hands:
+        out["hand"], out["thumb"] = (joints[:, i] for i in skel.hands[side])
+    return out
+
+
+def forearm_axes_of(
+    arm: Dict[str, np.ndarray], side: str, up: np.ndarray, pronation_deg: float = 0.0
+) -> Tuple[np.ndarray, np.ndarray, Dict[str, int]]:
+    """:func:`forearm_axes` from the joints :func:`arm_joints` picks (for a caller that holds only those)."""
     s_sign = 1.0 if side == "right" else -1.0
     up = np.asarray(up, float)
-    sh, el, wr = (joints[:, i] for i in skel.arms[side])
+    sh, el, wr = arm["shoulder"], arm["elbow"], arm["wrist"]
     x = _unit(wr - el)
     upper = el - sh
     T = len(x)
 
     # neutral reference from the shoulder line pointing to this side (missing shoulders: carried)
-    other = "left" if side == "right" else "right"
     lat = None
-    if other in skel.arms:
-        lat = sh - joints[:, skel.arms[other][0]]
+    if "other_shoulder" in arm:
+        lat = sh - arm["other_shoulder"]
         lat_ok = np.isfinite(lat).all(axis=1)
         lat = _ffill_bfill(lat, lat_ok) if lat_ok.any() else None
     e1 = neutral_reference(x, lat, up)
@@ -148,8 +166,8 @@ def forearm_axes(
     n = np.full_like(x, np.nan)
     source = np.full(T, 3, dtype=np.int8)  # 3 = lateral
     ok_h = np.zeros(T, bool)
-    if side in skel.hands:
-        hand, thumb = (joints[:, i] for i in skel.hands[side])
+    if "hand" in arm:
+        hand, thumb = arm["hand"], arm["thumb"]
         # palm plane: distal direction (wrist->hand) x thumb direction
         a, b = hand - wr, thumb - wr
         palm_n = np.cross(a, b) * s_sign

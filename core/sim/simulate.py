@@ -52,7 +52,7 @@ from ..motion.interchange import Motion, implausible_frames
 from .devices import DEFAULT_PRESET, DevicePreset, G, load_preset
 from .kinematics import EDGE_FRAMES, fill_short_gaps, lowpass, runs, spline
 from .noise import apply_device
-from .sensor_frame import forearm_axes, frames_and_body_rates
+from .sensor_frame import arm_joints, forearm_axes_of, frames_and_body_rates
 
 SENSOR_FRAME = (
     "x: along the forearm toward the hand (distal); z: normal to the back of the wrist, "
@@ -128,6 +128,7 @@ def output_times(n_frames: int, fps: float, rate: float) -> np.ndarray:
     return np.arange(n) / rate
 
 
+CHUNK = 8192  # output samples per block of the fused kinematics pass (a few hundred kB: stays in cache)
 MIN_FOREARM_M = 0.01  # a shorter forearm (elbow and wrist on one point) is a detector glitch
 
 
@@ -149,7 +150,11 @@ def simulate(
     config: SimConfig | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    implausible: Optional[np.ndarray] = None,
 ) -> ImuSignal:
+    """The wrist IMU of ``motion`` (see the module's docstring). ``implausible``: the motion's
+    :func:`~imu2safety.core.motion.interchange.implausible_frames` when the caller has them already
+    (they go into the provenance; computed here otherwise)."""
     cfg = config or SimConfig()
     dev = load_preset(device or DEFAULT_PRESET) if not isinstance(device, DevicePreset) else device
     skel = motion.skel
@@ -173,21 +178,26 @@ def simulate(
 
     arm = list(skel.arms[cfg.wrist])
     observed = _frames_observed(motion, arm, cfg.min_confidence)
-    joints = motion.joints.copy()
-    joints[~observed] = np.nan
+    # copies of only the joints the sensor pose needs (arm, other shoulder, hand); frames not observed are NaN
     T = motion.n_frames
+    joints = {k: v.copy() for k, v in arm_joints(motion.joints, skel, cfg.wrist).items()}
+    for v in joints.values():
+        v[~observed] = np.nan
     # bridge the arm only: hand joints in a bridged gap stay unobserved (the roll is carried there)
-    flat = joints[:, arm].reshape(T, -1)
+    names = ("shoulder", "elbow", "wrist")
+    flat = np.stack([joints[k] for k in names], axis=1).reshape(T, -1)
     max_gap = int(np.floor(cfg.max_gap_s * fps + 1e-9))
     flat, ok, interp_frames = fill_short_gaps(flat, observed, max_gap)
-    joints[:, arm] = flat.reshape(T, len(arm), 3)
+    for i, k in enumerate(names):
+        joints[k] = flat[:, 3 * i : 3 * i + 3]
     hand = list(skel.hands.get(cfg.wrist, ()))
     if hand and motion.confidence is not None:  # a low-confidence hand does not set the roll
         low = (np.nan_to_num(motion.confidence[:, hand], nan=0.0) < cfg.min_confidence).any(axis=1)
-        joints[np.ix_(low, hand)] = np.nan
+        joints["hand"][low] = np.nan
+        joints["thumb"][low] = np.nan
 
-    x_axis, z_axis, roll_counts = forearm_axes(joints, skel, cfg.wrist, up, cfg.pronation_deg)
-    wrist = joints[:, arm[2]]
+    x_axis, z_axis, roll_counts = forearm_axes_of(joints, cfg.wrist, up, cfg.pronation_deg)
+    wrist = joints["wrist"]
     pos = wrist + offset * x_axis
     # never differentiate through a frame whose sensor pose is undefined (a bridge that collapsed the forearm)
     defined = np.isfinite(pos).all(axis=1) & np.isfinite(x_axis).all(axis=1) & np.isfinite(z_axis).all(axis=1)
@@ -202,6 +212,7 @@ def simulate(
     gravity = np.full((n, 3), np.nan)
     valid = np.zeros(n, bool)
     min_len = max(6, int(np.ceil(cfg.min_segment_s * fps)))
+    g_up = G * up
     segs = [(a, b) for a, b in runs(ok) if b - a >= min_len]
     for k, (a, b) in enumerate(segs):
         check(cancel)
@@ -212,16 +223,21 @@ def simulate(
         hi = np.searchsorted(t_out, t_frames[b - 1] + 1e-9, side="right")
         if hi <= lo:
             continue
-        ts = t_out[lo:hi]
-        # positions' second derivative; axes and their first derivative (analytic body rate)
+        # positions' second derivative; axes and their first derivative (analytic body rate). One pass over
+        # the output in blocks of CHUNK samples: spline, frames, body rates and specific force of a block stay
+        # in the CPU cache (each sample is computed exactly as in one block: the same numbers, bit for bit)
         pos_sp = BSpline(sp.t, sp.c[:, :3], sp.k, extrapolate=True)
         ax_sp = BSpline(sp.t, sp.c[:, 3:], sp.k, extrapolate=True)
-        accel = pos_sp(ts, 2)
-        axes, axes_dot = ax_sp(ts), ax_sp(ts, 1)
-        R, w = frames_and_body_rates(axes[:, :3], axes[:, 3:], axes_dot[:, :3], axes_dot[:, 3:])
-        gravity[lo:hi] = np.einsum("nji,j->ni", R, G * up)
-        acc_clean[lo:hi] = np.einsum("nji,nj->ni", R, accel) + gravity[lo:hi]
-        gyro_clean[lo:hi] = w
+        for c0 in range(lo, hi, CHUNK):
+            c1 = min(hi, c0 + CHUNK)
+            ts = t_out[c0:c1]
+            accel = pos_sp(ts, 2)
+            axes, axes_dot = ax_sp(ts), ax_sp(ts, 1)
+            R, w = frames_and_body_rates(axes[:, :3], axes[:, 3:], axes_dot[:, :3], axes_dot[:, 3:])
+            grav = np.einsum("nji,j->ni", R, g_up)
+            gravity[c0:c1] = grav
+            acc_clean[c0:c1] = np.einsum("nji,nj->ni", R, accel) + grav
+            gyro_clean[c0:c1] = w
         valid[lo:hi] = np.isfinite(acc_clean[lo:hi]).all(axis=1) & np.isfinite(gyro_clean[lo:hi]).all(axis=1)
         report(progress, 0.1 + 0.7 * (k + 1) / len(segs), "kinematics")
     acc_clean[~valid] = np.nan
@@ -248,6 +264,7 @@ def simulate(
         acc, gyro = acc @ M.T, gyro @ M.T
         acc_clean, gyro_clean, gravity = acc_clean @ M.T, gyro_clean @ M.T, gravity @ M.T
         axes = f"device-native ({dev.id}, {cfg.wrist})"
+    bad_frames = implausible_frames(motion) if implausible is None else np.asarray(implausible)
     prov = {
         "config": cfg.to_dict(),
         "rate_hz": rate,
@@ -265,7 +282,7 @@ def simulate(
         "axes": axes,
         "realisation": realisation,
         "skeleton": skel.name,
-        "implausible_frames": implausible_frames(motion).tolist()[:100],
+        "implausible_frames": bad_frames.tolist()[:100],
         "acc_saturated_samples": int(acc_sat.sum()),
         "gyro_saturated_samples": int(gyro_sat.sum()),
     }
