@@ -1,4 +1,4 @@
-"""``imu2safety project new|add|import-labels|export-labels|info``: annotation projects from the shell."""
+"""``imu2safety project new|add|recipes|import-labels|export-labels|info``: annotation projects from the shell."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from ...core.base.errors import InputError
 from ...core.base.jsonio import parse_json, read_json_file
 from ...core.base.limits import LimitError
-from ...core.project.project import VIDEO_SUFFIXES, Project
+from ...core.project.project import Project
 from .arguments import seed
 
 
@@ -26,20 +26,59 @@ def register(sub) -> None:
     a.add_argument("dir")
     a.set_defaults(func=run_new)
 
-    a = ps.add_parser("add", help="add a motion .npz as a clip; prints the clip id")
-    a.add_argument("dir")
-    a.add_argument("file", help="motion .npz, or a video (reconstructed with BlazePose; see 'reconstruct')")
-    a.add_argument("--subject", default="", help="subject id (splits are drawn by subject)")
-    a.add_argument("--id", dest="clip_id", default=None, help="clip id (default: from the file name)")
+    a = ps.add_parser(
+        "add",
+        help="add files, folders or a manifest as clips (in parallel, resumable); one file prints its clip id",
+        description="Add motion files (.npz), skeleton files (.skeleton, .bvh, .npy) or videos as clips: each is "
+        "imported (videos reconstructed), simulated, and committed with its labels. Files already in the project "
+        "(same content and settings) are skipped, so an interrupted run is resumed by running it again. A bad file "
+        "is reported and listed in a failures CSV; the others go on. Recipes read labelled datasets: "
+        "'imu2safety project recipes' lists them. Large corpora: --workers N, or --ray for a Ray cluster "
+        "(docs/batch.md).",
+    )
+    a.add_argument("dir", help="project folder")
+    a.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (searched recursively)")
+    a.add_argument(
+        "--manifest",
+        default=None,
+        help="CSV with columns path,subject[,clip,label,labels]: label = one behaviour for the whole clip "
+        "(behaviour or behaviour/safety), labels = a CSV of start_s,end_s,behaviour,safety for that clip",
+    )
+    a.add_argument("--recipe", default=None, help="read a labelled dataset: ntu, upfall, le2i, folders or csv")
+    a.add_argument("--mapping", default=None, help="the recipe's mapping table to use instead of the shipped one")
+    a.add_argument("--subject", default="", help="subject id of the files named here (splits are drawn by subject)")
+    a.add_argument("--id", dest="clip_id", default=None, help="clip id (one file only; default: from the file name)")
+    a.add_argument("--label", default=None, help="one behaviour[/safety] for every file named here (whole clip)")
     a.add_argument(
         "--wrist", choices=("left", "right"), default="left", help="wrist that wears the device (default left)"
     )
     a.add_argument(
-        "--device", default=None, help="sensor: device profile name or preset id for this clip (compute: --compute)"
+        "--device", default=None, help="sensor: device profile name or preset id for these clips (compute: --compute)"
     )
     a.add_argument(
-        "--seed", type=seed, default=None, help="device noise seed, 0 to 2^63-1 (default: from the file's hash)"
+        "--seed", type=seed, default=None, help="device noise seed, 0 to 2^63-1 (default: from each file's hash)"
     )
+    b = a.add_argument_group("batch")
+    b.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; 0: this one)")
+    b.add_argument(
+        "--ray",
+        default=None,
+        metavar="ADDRESS",
+        help="run the workers on Ray: 'local' (a Ray instance on this machine), 'auto' (the cluster this machine "
+        "belongs to) or a cluster address",
+    )
+    b.add_argument("--gpus-per-video", type=float, default=1.0, help="GPUs a video task asks Ray for (default 1)")
+    b.add_argument("--force", action="store_true", help="redo files already in the project (replaces their clips)")
+    b.add_argument("--failures", default=None, help="failures CSV (default: PROJECT/logs/add-<time>-failures.csv)")
+    b.add_argument("--no-simulate", action="store_true", help="do not simulate the IMU now (export will)")
+    r = a.add_argument_group("recipes")
+    r.add_argument(
+        "--ntu-actor",
+        choices=("active", "first", "second"),
+        default="active",
+        help="two-person NTU actions: the body with the most motion (default), or the first/second in the file",
+    )
+    r.add_argument("--camera", type=int, default=1, help="UP-Fall camera (1 or 2; default 1)")
     v = a.add_argument_group("videos (see 'imu2safety reconstruct --help')")
     v.add_argument("--person", type=int, default=None, help="track id of the subject (default: seen longest)")
     v.add_argument(
@@ -55,6 +94,13 @@ def register(sub) -> None:
     v.add_argument("--compute", default="auto", help="where the models run: cpu, cuda, cuda:N or auto (default auto)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=run_add)
+
+    a = ps.add_parser(
+        "recipes",
+        help="list the dataset recipes, or print a recipe's mapping table (to copy, edit and pass as --mapping)",
+    )
+    a.add_argument("name", nargs="?", default=None, help="a recipe: print its mapping table as CSV")
+    a.set_defaults(func=run_recipes)
 
     a = ps.add_parser("import-labels", help="add labelled segments from a CSV (all rows or none)")
     a.add_argument("dir")
@@ -120,30 +166,122 @@ def run_add(args) -> int:
         raise InputError(None, f"--seed must be >= 0, got {args.seed}")
     if args.threads < 1:
         raise InputError(None, f"--threads must be at least 1, got {args.threads}")
+    if args.workers is not None and args.workers < 0:
+        raise InputError(None, f"--workers must be >= 0, got {args.workers}")
+    if not args.paths and not args.manifest:
+        raise InputError(None, "name files or folders to add, or --manifest FILE")
+    from ...core.batch.executors import LocalExecutor, default_workers, make_executor
+    from ...core.batch.items import Item, Settings
+    from ...core.batch.runner import run_batch
+    from ...core.batch.sources import expand_paths, read_manifest, whole_clip_label
+    from ...core.project.project import check_clip_id
     from .progressbar import progress_bar
 
-    rec = {
-        "person": args.person,
-        "pose_model": args.pose_model,
-        "lifter": args.lifter,
-        "detector": args.detector,
-        "device": args.compute,
-        "threads": args.threads,
-    }
     with Project.open(args.dir) as p:
-        is_video = Path(args.file).suffix.lower() in VIDEO_SUFFIXES
-        with progress_bar("reconstruct", enabled=is_video and not args.quiet) as cb:
-            clip = p.add_clip(
-                args.file,
-                subject=args.subject,
-                clip_id=args.clip_id,
-                wrist=args.wrist,
-                profile=args.device,
-                seed=args.seed,
-                reconstruct=rec,
-                progress=cb,
+        warnings = []
+        items = []
+        if args.recipe:
+            if args.manifest:
+                raise InputError(
+                    args.manifest, "a manifest and a recipe do not go together: the recipe labels the files"
+                )
+            from ...core.batch.recipes import recipe_items
+
+            items, warnings = recipe_items(
+                args.recipe, args.paths, p.taxonomy, args.mapping, actor=args.ntu_actor, camera=args.camera
             )
-    print(clip.id)
+        else:
+            if args.mapping:
+                raise InputError(args.mapping, "--mapping goes with --recipe")
+            if args.manifest:
+                items += read_manifest(args.manifest, p.taxonomy)
+            label = [whole_clip_label(args.label, p.taxonomy, "--label")] if args.label else []
+            items += [Item(path=str(f), subject=args.subject, labels=list(label)) for f in expand_paths(args.paths)]
+            if not items:
+                raise InputError(None, f"no motion, skeleton or video files in {', '.join(args.paths)}")
+        if args.clip_id:
+            if len(items) != 1:
+                raise InputError(None, f"--id names one clip, but {len(items)} files were given")
+            check_clip_id(args.clip_id, p.folder)
+            items[0].clip_id = args.clip_id
+        rec = {
+            "person": args.person,
+            "pose_model": args.pose_model,
+            "lifter": args.lifter,
+            "detector": args.detector,
+            "device": args.compute,
+            "threads": args.threads,
+        }
+        if not args.ray:  # workers on this machine share the project's 2D keypoint cache
+            rec["cache_dir"] = str(Path(p.folder) / "cache" / "pose2d")
+        settings = Settings(
+            wrist=args.wrist,
+            device=args.device,
+            seed=args.seed,
+            simulate=not args.no_simulate,
+            reconstruct=rec,
+            force=args.force,
+        )
+        single = len(items) == 1
+        if args.ray:
+            executor = make_executor(args.workers, args.ray, args.gpus_per_video)
+        else:
+            workers = args.workers if args.workers is not None else (0 if single else default_workers())
+            executor = LocalExecutor(min(workers, len(items)) if workers else 0)
+        with progress_bar("add", enabled=not args.quiet and not single) as cb:
+            summary = run_batch(
+                p,
+                items,
+                settings,
+                executor,
+                progress=cb,
+                failures_csv=Path(args.failures) if args.failures else None,
+                write_failures=not single,
+            )
+    if single:
+        if summary.failed:
+            f = summary.failed[0]
+            raise InputError(f.path, f.error if f.stage in ("read", "import", "recipe") else f"{f.stage}: {f.error}")
+        for w in summary.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        if summary.skipped:
+            path, cid = summary.skipped[0]
+            print(cid)
+            print(
+                f"{path}: already in the project as clip '{cid}' (same file and settings; --force redoes it)",
+                file=sys.stderr,
+            )
+        else:
+            print(summary.added[0])
+        return 130 if summary.cancelled else 0
+    err = sys.stderr
+    print(summary.text(), file=err)
+    for w in (warnings + summary.warnings)[:10]:
+        print(f"warning: {w}", file=err)
+    if len(warnings) + len(summary.warnings) > 10:
+        print(f"  ... {len(warnings) + len(summary.warnings) - 10} more warning(s)", file=err)
+    for f in summary.failed[:20]:
+        print(f"failed: {f.line()}", file=err)
+    if summary.failures_csv:
+        more = f"{len(summary.failed) - 20} more; " if len(summary.failed) > 20 else ""
+        print(f"  ({more}all failures in {summary.failures_csv})", file=err)
+    if summary.cancelled:
+        return 130
+    return 2 if summary.failed else 0
+
+
+def run_recipes(args) -> int:
+    from ...core.batch.recipes import RECIPES, mapping_text
+
+    if args.name is None:
+        for name, text in RECIPES.items():
+            print(f"{name:<8} {text}")
+        print(
+            "\n'imu2safety project recipes NAME' prints a recipe's mapping table; edit a copy and pass it as "
+            "'--mapping FILE'."
+        )
+        return 0
+    sys.stdout.write(mapping_text(args.name))
     return 0
 
 

@@ -14,6 +14,7 @@ A motion clip file is an ``.npz`` with
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -310,6 +311,22 @@ def save_motion(m: Motion, path: str | os.PathLike) -> Path:
     """Validate and write atomically (a crash leaves no half-written file)."""
     path = Path(path)
     validate_motion(m, path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        with open(tmp, "wb") as fh:
+            _write_npz(m, fh)
+    return path
+
+
+def motion_npz_bytes(m: Motion, where: str | os.PathLike | None = None) -> bytes:
+    """The bytes :func:`save_motion` would write (validated), for a process that hands the file to another
+    (batch workers return them to the one process that writes the project)."""
+    validate_motion(m, where)
+    buf = io.BytesIO()
+    _write_npz(m, buf)
+    return buf.getvalue()
+
+
+def _write_npz(m: Motion, fh) -> None:
     arrays = dict(
         joints=np.asarray(m.joints, dtype=np.float64),
         fps=np.float64(m.fps),
@@ -321,7 +338,4 @@ def save_motion(m: Motion, path: str | os.PathLike) -> Path:
         arrays["confidence"] = np.asarray(m.confidence, dtype=np.float32)
     if m.joint_names is not None:
         arrays["joint_names"] = np.array(m.joint_names, dtype=str)
-    with atomic_path(path, suffix=".npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-    return path
+    np.savez_compressed(fh, **arrays)

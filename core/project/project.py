@@ -47,10 +47,10 @@ import os
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError, path_text
@@ -81,6 +81,10 @@ class Clip:
     seed: int
     notes: str
     added_utc: str
+    source_sha256: Optional[str] = None  # the file the clip was made from (skeleton, video or motion)
+    import_key: Optional[str] = None  # source hash + conversion settings (batch adds skip a key they have)
+    # how the clip and its labels were made: recipe, mapping table, settings (JSON object)
+    provenance: Dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def n_trimmed(self) -> int:
@@ -400,14 +404,8 @@ class Project:
         self._writable()
         path = Path(path)
         is_video = path.suffix.lower() in VIDEO_SUFFIXES
-        if clip_id and (
-            not clip_id.strip() or clip_id.startswith(".") or any(ch in "/\\" or not ch.isprintable() for ch in clip_id)
-        ):
-            raise InputError(
-                self.folder,
-                f"clip id {clip_id!r} must be a plain name: no '/' or '\\', "
-                "no control characters, not blank, not starting with '.'",
-            )
+        if clip_id:
+            check_clip_id(clip_id, self.folder)
         cid = self._unique_clip_id(clip_id or _slug(path.stem))
         rel = Path(CACHE_DIR) / "motion" / f"{cid}.npz"
         dest = self.folder / rel
@@ -428,10 +426,11 @@ class Project:
             video_path = path_text(path.resolve())
             video_sha = motion.meta.get("video_sha256") or _sha256(path)
             sha = _sha256(dest)
+            source_sha = video_sha
             fps = rational_fps(motion.meta.get("fps_exact") or motion.fps)
         else:
             motion = load_motion(path)
-            sha = _sha256(path)
+            sha = source_sha = _sha256(path)
             fps = rational_fps(motion.fps)
             with atomic_path(dest, suffix=".npz") as tmp:
                 shutil.copyfile(path, tmp)
@@ -454,10 +453,62 @@ class Project:
             wrist=wrist,
             profile=profile,
             seed=int(seed) if seed is not None else int(sha[:8], 16) % (2**31),
+            source_sha256=source_sha,
         )
         self._validate_clip(row)
         self.execute(AddClip(row))
         return self.clip(cid)
+
+    def add_prepared_clip(
+        self,
+        row: Dict[str, Any],
+        segments: Sequence[Dict[str, Any]] = (),
+        replace: Optional[str] = None,
+        text: Optional[str] = None,
+    ) -> Clip:
+        """Add a clip whose motion file is already in the project folder, with its labelled segments: one
+        transaction and one undo step (what a batch's single writer commits for each converted file).
+
+        ``row`` holds the clips columns (``motion_path`` relative to the folder, ``provenance`` a dict);
+        ``segments`` are :class:`~.commands.AddSegment` keyword arguments (``start_frame``, ``end_frame``,
+        ``behaviour``, ``safety``, optional ``phase``, ``confidence``, ``annotator``, ...). ``replace``: the id
+        of a clip deleted in the same step (a batch's ``--force`` redo); the new clip may take its id.
+        Any invalid field or segment rolls the whole step back.
+        """
+        from .commands import AddSegment, Batch, DeleteClip
+
+        self._writable()
+        row = dict(row)
+        check_clip_id(row["id"], self.folder)
+        row["provenance"] = json.dumps(row.get("provenance") or {}, sort_keys=True, default=str)
+        if not (self.folder / row["motion_path"]).is_file():
+            raise InputError(self.folder / row["motion_path"], "motion file of the new clip is missing")
+        self._validate_clip(row)
+        cmds: List[Command] = [DeleteClip(replace)] if replace else []
+        cmds.append(AddClip(row))
+        cmds += [AddSegment(row["id"], **s) for s in segments]
+        self.execute(Batch(cmds, text=text or f"add clip {row['id']}"))
+        return self.clip(row["id"])
+
+    def unique_clip_id(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``, ...: an id no clip has and no cached motion file uses."""
+        return self._unique_clip_id(base)
+
+    def import_keys(self) -> Dict[str, List[str]]:
+        """``{import_key: [clip ids]}`` of the clips that have one (see :attr:`Clip.import_key`)."""
+        out: Dict[str, List[str]] = {}
+        for key, cid in self.db.execute("SELECT import_key, id FROM clips WHERE import_key IS NOT NULL ORDER BY id"):
+            out.setdefault(key, []).append(cid)
+        return out
+
+    def clip_ids_in_history(self) -> set:
+        """Ids of every clip the edit log has ever added or changed (an undone clip can come back by redo,
+        so its cached files must stay)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT json_extract(c.value, '$.key') FROM edit_log, json_each(edit_log.changes) AS c "
+            "WHERE json_extract(c.value, '$.table') = 'clips'"
+        )
+        return {r[0] for r in rows} | {c.id for c in self.clips()}
 
     def subscribe(self, callback: Callable[[ProjectEvent], None]) -> int:
         """Call ``callback(ProjectEvent)`` after every committed change; returns a token."""
@@ -647,6 +698,21 @@ def check_motion_hash(path: Path, sha256: Optional[str], clip_id: str) -> None:
         )
 
 
+def check_clip_id(clip_id: str, where=None) -> None:
+    """InputError unless ``clip_id`` is a plain name (it names files and HDF5 groups)."""
+    if (
+        not isinstance(clip_id, str)
+        or not clip_id.strip()
+        or clip_id.startswith(".")
+        or any(ch in "/\\" or not ch.isprintable() for ch in clip_id)
+    ):
+        raise InputError(
+            where,
+            f"clip id {clip_id!r} must be a plain name: no '/' or '\\', "
+            "no control characters, not blank, not starting with '.'",
+        )
+
+
 def _slug(stem: str) -> str:
     s = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_-") or "clip"
     return s if s[0].isalpha() else "c" + s
@@ -670,6 +736,9 @@ def _clip(r) -> Clip:
         seed=r["seed"],
         notes=r["notes"],
         added_utc=r["added_utc"],
+        source_sha256=r["source_sha256"],
+        import_key=r["import_key"],
+        provenance=json.loads(r["provenance"] or "{}"),
     )
 
 

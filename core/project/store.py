@@ -5,17 +5,24 @@ Layout of a project folder::
     project.sqlite        SQLite, WAL journal, foreign keys on, synchronous=FULL
     project.lock          held with fcntl.flock(LOCK_EX) while a process has the project open for writing
     cache/motion/         copies of the clips' motion files (the project is self-contained)
+    cache/imu/            simulated IMU of clips added in batches (HDF5, named by clip and settings)
+    cache/real/           real recordings added as references for clips (e.g. UP-Fall's wrist IMU)
 
 Schema versions (``PRAGMA user_version``), applied in order by :func:`migrate`:
 
 - v1 (the first release): clips with a float ``fps``, segments without phase,
   severity or flags, no device profiles, no project taxonomy.
-- v2 (current): exact rational fps (``fps_num``/``fps_den``), clip ``wrist``,
+- v2: exact rational fps (``fps_num``/``fps_den``), clip ``wrist``,
   ``profile`` and ``seed``, video source columns; segments gain ``severity``,
   ``phase``, ``occluded``, ``partly_out_of_frame``; ``profiles`` table; the edit
   log gains ``merge_key`` and triggers that refuse UPDATE/DELETE on it
   (append-only). The v1 float fps is snapped to a rational with
   :func:`~imu2safety.core.motion.timebase.rational_fps` (29.97 -> 30000/1001).
+- v3 (current): clips gain ``source_sha256`` (the file the clip was made from),
+  ``import_key`` (that hash plus the conversion settings: a batch skips a file
+  whose key is in the project) and ``provenance`` (JSON: how the clip and its
+  labels were made, e.g. the dataset recipe and mapping table). Earlier clips
+  get NULL, NULL and ``{}``.
 
 Concurrency: one writer. Opening for writing takes an exclusive, non-blocking
 ``flock`` on ``project.lock``; a second writer gets ``InputError("project is
@@ -38,7 +45,7 @@ from ..motion.timebase import rational_fps
 DB_NAME = "project.sqlite"
 LOCK_NAME = "project.lock"
 CACHE_DIR = "cache"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +104,14 @@ CREATE TRIGGER edit_log_append_only_delete BEFORE DELETE ON edit_log
 """
 
 
+_V3 = """
+ALTER TABLE clips ADD COLUMN source_sha256 TEXT;
+ALTER TABLE clips ADD COLUMN import_key TEXT;
+ALTER TABLE clips ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
+CREATE INDEX clips_import_key ON clips(import_key);
+"""
+
+
 def _script(db: sqlite3.Connection, sql: str) -> None:
     """Run statements one by one inside the open transaction (executescript would commit it)."""
     buf = ""
@@ -120,10 +135,15 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
         db.execute("UPDATE clips SET fps_num=?, fps_den=? WHERE id=?", (f.numerator, f.denominator, cid))
 
 
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    _script(db, _V3)
+
+
 # version N -> N + 1
 MIGRATIONS: Dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _migrate_0_to_1,
     1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
 }
 
 

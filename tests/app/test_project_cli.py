@@ -76,6 +76,7 @@ def test_add_video_reconstructs_into_the_project(tmp_path, capsys):
             "--compute",
             "cpu",
             "--quiet",
+            "--no-simulate",  # the tiny untrained models place no arm a simulation could use
         ]
     )
     assert rc == 0, capsys.readouterr().err
