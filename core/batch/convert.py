@@ -152,7 +152,9 @@ def _fill_motion(res: Result, motion, item: Item):
     res.fps_num, res.fps_den, res.n_frames = fps.numerator, fps.denominator, motion.n_frames
     bad = implausible_frames(motion)
     res.meta = {
-        k: motion.meta[k] for k in ("importer", "body", "units", "up", "fps", "video_sha256") if k in motion.meta
+        k: motion.meta[k]
+        for k in ("importer", "body", "units", "up", "fps", "video_sha256", "frames_zip")
+        if k in motion.meta
     }
     res.meta["skeleton"] = motion.skeleton
     res.meta["implausible_frames"] = bad.tolist()[:100]

@@ -36,7 +36,8 @@ class Label:
 class Item:
     path: str  # absolute path of the source: a skeleton or motion file, or a video
     subject: str = ""
-    clip_id: Optional[str] = None  # None: from the file name
+    clip_id: Optional[str] = None  # asked for explicitly (manifest, --id): used as is, an error when taken
+    id_hint: Optional[str] = None  # a recipe's natural id: used when free, else made unique (-2, -3, ...)
     labels: List[Label] = field(default_factory=list)
     import_options: Dict[str, Any] = field(default_factory=dict)  # import_motion options (format, body, fps, ...)
     provenance: Dict[str, Any] = field(default_factory=dict)  # recipe, mapping, label source

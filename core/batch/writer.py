@@ -106,7 +106,7 @@ class Writer:
             if self.project.unique_clip_id(cid) != cid:
                 raise InputError(item.path, f"clip id '{cid}' is taken by another clip in the project")
         else:
-            cid = self.project.unique_clip_id(_slug(Path(item.path).stem))
+            cid = self.project.unique_clip_id(_slug(item.id_hint or Path(item.path).stem))
         written: List[Path] = []
         try:
             motion_rel = self._store("motion", cid, res.motion_sha256, ".npz", res.motion, written)

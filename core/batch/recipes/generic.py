@@ -62,7 +62,7 @@ def folder_items(paths: Sequence[str], taxonomy, mapping: Optional[str] = None, 
                     Item(
                         path=os.path.abspath(v),
                         subject=v.stem,
-                        clip_id=f"{cls.name}-{v.stem}",
+                        id_hint=f"{cls.name}-{v.stem}",
                         labels=[Label(*lab)] if lab else [],
                         provenance=_provenance("folders", table, {"class": cls.name}),
                     )

@@ -68,7 +68,7 @@ def items(paths: Sequence[str], taxonomy, mapping: Optional[str] = None) -> List
         base = dict(
             path=str(v),
             subject=f"le2i-{scene}",
-            clip_id=f"{scene}-{re.sub(r'[^A-Za-z0-9_-]+', '_', v.stem).strip('_')}",
+            id_hint=f"{scene}-{re.sub(r'[^A-Za-z0-9_-]+', '_', v.stem).strip('_')}",
         )
         if ann is None:
             out.append(Item(**base, error="no annotation file (Annotation_files/<video>.txt) for this video"))

@@ -59,7 +59,7 @@ def items(paths: Sequence[str], taxonomy, mapping: Optional[str] = None, actor: 
             Item(
                 path=str(f),
                 subject=f"ntu-P{performer:03d}",
-                clip_id=Path(f).stem,
+                id_hint=Path(f).stem,
                 labels=[Label(row["behaviour"], row["safety"])] if row["behaviour"] else [],
                 import_options=options,
                 provenance={

@@ -159,7 +159,7 @@ def items(paths: Sequence[str], taxonomy, mapping: Optional[str] = None, camera:
         if m is None:
             continue  # other CSVs in the tree (features, the complete data set): not a trial
         s, a, tr = (int(x) for x in m.groups())
-        base = dict(subject=f"upfall-S{s}", clip_id=f"upfall-S{s}-A{a}-T{tr}-C{camera}")
+        base = dict(subject=f"upfall-S{s}", id_hint=f"upfall-S{s}-A{a}-T{tr}-C{camera}")
         video, zipf = find_camera(f, camera)
         src = video or zipf
         if src is None:
