@@ -223,8 +223,11 @@ def run_add(args) -> int:
             force=args.force,
         )
         single = len(items) == 1
-        if args.ray:
-            executor = make_executor(args.workers, args.ray, args.gpus_per_video)
+        if args.ray:  # started only when a file needs converting
+
+            def executor():
+                return make_executor(args.workers, args.ray, args.gpus_per_video)
+
         else:
             workers = args.workers if args.workers is not None else (0 if single else default_workers())
             executor = LocalExecutor(min(workers, len(items)) if workers else 0)

@@ -28,12 +28,14 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(dest: str | os.PathLike, suffix: str | None = None, fsync: bool = True) -> Iterator[Path]:
     """Yield a temporary path in ``dest``'s folder; rename it onto ``dest`` on success.
 
     On any exception (including KeyboardInterrupt) the temporary file is removed
     and ``dest`` is untouched; an OSError (disk full, permission denied) becomes
-    an InputError naming ``dest``.
+    an InputError naming ``dest``. ``fsync=False`` leaves flushing the bytes to the
+    disk to the caller (a writer of many files syncs them together, see
+    :func:`fsync_paths`); the rename is atomic either way.
     """
     dest = Path(dest)
     folder = dest.parent if str(dest.parent) else Path(".")
@@ -55,8 +57,9 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if fsync:
+            with open(tmp_path, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp_path, dest)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -67,3 +70,28 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
             why = exc.strerror or str(exc).replace(str(tmp_path), str(dest))
             raise InputError(dest, f"could not write ({why}); nothing was written") from exc
         raise
+
+
+def fsync_paths(paths, threads: int = 8) -> None:
+    """Flush files (and their folders) to the disk, several at a time: the file system commits concurrent
+    syncs together, so N files cost far less than N one-by-one ``fsync`` calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [Path(p) for p in paths]
+    folders = {p.parent for p in paths}
+
+    def sync(p: Path) -> None:
+        try:
+            fd = os.open(p, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    if not paths:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths)))) as pool:
+        list(pool.map(sync, paths))
+        list(pool.map(sync, folders))

@@ -119,16 +119,17 @@ def run_batch(
 ) -> Summary:
     """Convert ``items`` and commit them into ``project`` (open for writing); see the module's docstring.
 
-    ``executor``: a :mod:`.executors` executor (default: local processes, one per core). ``on_result`` is
-    called with ("added" | "skipped" | "failed", item, clip id) after each file.
+    ``executor``: a :mod:`.executors` executor, or a function that makes one (called only when some file
+    needs converting: a re-run that skips everything starts no Ray); default: local processes, one per core.
+    ``on_result`` is called with ("added" | "skipped" | "failed", item, clip id) after each file.
     """
     from .executors import LocalExecutor
 
     t0 = time.perf_counter()
-    executor = executor or LocalExecutor()
+    factory = executor if callable(executor) else (lambda: executor or LocalExecutor())
     resolve_device(project, settings)
     writer = Writer(project, force=settings.force)
-    summary = Summary(n_items=len(items), where=executor.describe())
+    summary = Summary(n_items=len(items), where="no workers (nothing to convert)")
     summary.orphans_removed = len(writer.remove_orphans())
     fingerprints = [settings_fingerprint(settings, it) for it in items]
 
@@ -158,9 +159,15 @@ def run_batch(
             done_one("skipped", item, cid)
         else:
             todo.append((i, item))
-    report(progress, summary.done / max(1, summary.n_items), f"converting {len(todo)} file(s) on {summary.where}")
+    executor = None
     try:
-        for res in executor.run(convert, todo, settings):
+        if todo:
+            executor = factory()
+            summary.where = executor.describe()
+            report(
+                progress, summary.done / max(1, summary.n_items), f"converting {len(todo)} file(s) on {summary.where}"
+            )
+        for res in executor.run(convert, todo, settings) if todo else ():
             item = items[res.index]
             _commit_one(writer, summary, item, res, fingerprints[res.index], settings, done_one)
             if cancel is not None and cancel.cancelled:
@@ -169,9 +176,12 @@ def run_batch(
                 break
     except KeyboardInterrupt:
         summary.cancelled = True
-        executor.stop()
+        if executor is not None:
+            executor.stop()
     finally:
-        executor.close()
+        if executor is not None:
+            executor.close()
+        writer.close()
         summary.seconds = time.perf_counter() - t0
         if summary.failed and write_failures:
             summary.failures_csv = write_failures_csv(failures_csv or default_failures_path(project), summary.failed)
