@@ -166,7 +166,7 @@ def _fill_motion(res: Result, motion, item: Item):
 
 def _simulate(res: Result, motion, settings: Settings, implausible) -> None:
     from ..sim.devices import DEFAULT_PRESET, load_preset, preset_from_dict
-    from ..sim.imu_io import write_imu_h5
+    from ..sim.imu_io import imu_h5_bytes
     from ..sim.simulate import SimConfig, simulate
 
     device = (
@@ -188,9 +188,7 @@ def _simulate(res: Result, motion, settings: Settings, implausible) -> None:
         acc_saturated=sig.provenance["acc_saturated_samples"],
         gyro_saturated=sig.provenance["gyro_saturated_samples"],
     )
-    with tempfile.TemporaryDirectory(prefix="imu2safety-batch-") as tmp:
-        path = write_imu_h5(sig, Path(tmp) / "imu.h5", source={"motion_sha256": res.motion_sha256})
-        res.imu = path.read_bytes()
+    res.imu = imu_h5_bytes(sig, source={"motion_sha256": res.motion_sha256})
 
 
 def imu_key(motion_sha256: str, trim, device_data: dict, wrist: str, rate_hz: float, seed: int) -> str:

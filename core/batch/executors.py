@@ -7,6 +7,7 @@ complete; neither has a scheduler of its own beyond "keep a few tasks per worker
   copied from the parent: no open database, no threads). A worker that dies (a crash in a native library, the
   out-of-memory killer) fails only the file it was on: the pool is rebuilt and the files that were in flight
   are retried one at a time, so an innocent neighbour is never blamed. ``workers=0`` runs in this process.
+  (Like every ``spawn`` pool, a script that uses it must guard its entry with ``if __name__ == "__main__"``.)
 - :class:`RayExecutor`: Ray tasks. ``address``: ``"local"`` starts a Ray instance on this machine (what the
   tests use; nothing to install beyond the ``ray`` package), ``"auto"`` joins the cluster this machine is part
   of (``ray start`` ran here), anything else is a cluster address (``HOST:6379`` from a cluster node, or

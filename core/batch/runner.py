@@ -126,7 +126,8 @@ def run_batch(
     from .executors import LocalExecutor
 
     t0 = time.perf_counter()
-    factory = executor if callable(executor) else (lambda: executor or LocalExecutor())
+    given = executor
+    factory = given if callable(given) else (lambda: given if given is not None else LocalExecutor())
     resolve_device(project, settings)
     writer = Writer(project, force=settings.force)
     summary = Summary(n_items=len(items), where="no workers (nothing to convert)")

@@ -88,8 +88,57 @@ class _Lines:
 
 
 def read_ntu(path: Path):
-    """Per body id: {frame: (xyz (25, 3), tracking state (25,))}, frame count, body order."""
+    """Per body id: {frame: (xyz (25, 3), tracking state (25,))}, frame count, body order.
+
+    A well-formed file is read a body (25 joint lines) at a time; anything unexpected is read again line by
+    line, which names the line and the problem."""
     src = _Lines(path)
+    try:
+        return _read_blocks(src.lines)
+    except (ValueError, IndexError, KeyError):
+        return _read_lines(path, src)
+
+
+def _read_blocks(all_lines):
+    lines = [s for s in (ln.strip() for ln in all_lines) if s]
+    n_frames = int(lines[0])
+    if n_frames <= 0:
+        raise ValueError
+    bodies: Dict[str, Dict[int, tuple]] = {}
+    order: List[str] = []
+    i = 1
+    for f in range(n_frames):
+        n_bodies = int(lines[i])
+        if n_bodies < 0:
+            raise ValueError
+        i += 1
+        for _ in range(n_bodies):
+            info = lines[i].split()
+            if len(info) != 10 or int(lines[i + 1]) != N_JOINTS:
+                raise ValueError
+            float(info[1])  # the info line holds numbers (the body id is kept as written)
+            rows = [ln.split() for ln in lines[i + 2 : i + 2 + N_JOINTS]]
+            if len(rows) != N_JOINTS or any(len(r) != 12 for r in rows):
+                raise ValueError
+            vals = np.array(rows, dtype=float)
+            state = vals[:, 11]
+            if not (np.isin(state, (0.0, 1.0, 2.0)).all() and np.isfinite(vals[:, :3]).all()):
+                raise ValueError
+            body_id = info[0]
+            frames = bodies.get(body_id)
+            if frames is None:
+                frames = bodies[body_id] = {}
+                order.append(body_id)
+            if f in frames:
+                raise ValueError
+            frames[f] = (vals[:, :3].copy(), state.astype(int))
+            i += 2 + N_JOINTS
+    if i != len(lines):
+        raise ValueError
+    return bodies, n_frames, order
+
+
+def _read_lines(path: Path, src: _Lines):
     n_frames = src.ints("the frame count", None)
     if n_frames == 0:
         raise InputError(path, "the file declares 0 frames")

@@ -14,6 +14,7 @@ than the simulation itself.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -37,36 +38,48 @@ def write_imu_h5(
     """Write atomically. Uncompressed unless ``compress`` (gzip level 4 with shuffle): float sensor data with
     noise hardly compresses (13 % for an hour at 100 Hz) and gzip took longer than the simulation."""
     path = Path(path)
-    comp = dict(compression="gzip", compression_opts=4, shuffle=True) if compress else {}
     with atomic_path(path, suffix=".h5") as tmp:
         with h5py.File(tmp, "w") as f:
-            f.create_dataset("time", data=sig.time)
-            names = ("acc", "gyro", "acc_clean", "gyro_clean") + (("gravity",) if sig.gravity is not None else ())
-            for name in names:
-                f.create_dataset(name, data=np.asarray(getattr(sig, name), dtype=np.float64), **comp)
-            for name in ("valid", "interpolated", "acc_saturated", "gyro_saturated"):
-                f.create_dataset(name, data=getattr(sig, name).astype(bool))
-            a = f.attrs
-            a["wrist"] = sig.wrist
-            a["rate_hz"] = sig.rate_hz
-            a["seed"] = sig.seed
-            a["device"] = sig.device.to_json()
-            a["device_id"] = sig.device.id
-            axes = sig.provenance.get("axes", "sensor")
-            a["sensor_frame"] = (
-                SENSOR_FRAME
-                if axes == "sensor"
-                else (
-                    f"{axes}: the device's own axes, device = axis_map[wrist] @ sensor (see the 'device' attribute); "
-                    f"the sensor frame: {SENSOR_FRAME}"
-                )
-            )
-            a["units"] = json.dumps(UNITS)
-            a["provenance"] = provenance_json(sig)
-            a["source"] = json.dumps(source or {})
-            a["generator"] = "imu2safety"
-            a["version"] = __version__
+            _write(f, sig, source, compress)
     return path
+
+
+def imu_h5_bytes(sig: ImuSignal, source: Optional[Dict[str, Any]] = None) -> bytes:
+    """The file :func:`write_imu_h5` writes, as bytes (built in memory: for a process that hands it on)."""
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        _write(f, sig, source, False)
+    return buf.getvalue()
+
+
+def _write(f, sig: ImuSignal, source, compress: bool) -> None:
+    comp = dict(compression="gzip", compression_opts=4, shuffle=True) if compress else {}
+    f.create_dataset("time", data=sig.time)
+    names = ("acc", "gyro", "acc_clean", "gyro_clean") + (("gravity",) if sig.gravity is not None else ())
+    for name in names:
+        f.create_dataset(name, data=np.asarray(getattr(sig, name), dtype=np.float64), **comp)
+    for name in ("valid", "interpolated", "acc_saturated", "gyro_saturated"):
+        f.create_dataset(name, data=getattr(sig, name).astype(bool))
+    a = f.attrs
+    a["wrist"] = sig.wrist
+    a["rate_hz"] = sig.rate_hz
+    a["seed"] = sig.seed
+    a["device"] = sig.device.to_json()
+    a["device_id"] = sig.device.id
+    axes = sig.provenance.get("axes", "sensor")
+    a["sensor_frame"] = (
+        SENSOR_FRAME
+        if axes == "sensor"
+        else (
+            f"{axes}: the device's own axes, device = axis_map[wrist] @ sensor (see the 'device' attribute); "
+            f"the sensor frame: {SENSOR_FRAME}"
+        )
+    )
+    a["units"] = json.dumps(UNITS)
+    a["provenance"] = provenance_json(sig)
+    a["source"] = json.dumps(source or {})
+    a["generator"] = "imu2safety"
+    a["version"] = __version__
 
 
 def read_imu_h5(path: str | os.PathLike) -> Dict[str, Any]:

@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import List, Tuple
 
 import numpy as np
@@ -104,10 +105,9 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4, keep: in
     n_fit = max(3, int(round(0.15 * fs)))
     if cutoff_hz is None or cutoff_hz >= 0.5 * fs:
         return _quadratic_extend(x, keep, n_fit) if keep else x.copy()
-    sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")
-    # pad until the start-up transient has decayed below 1e-9 of its size
-    r = max(np.abs(np.roots(sec[3:])).max() for sec in sos)
-    n_pad = max(int(np.ceil(np.log(1e-9) / np.log(r))) + 3 * order, keep)
+    sos, n_transient = _design(int(order), float(cutoff_hz), float(fs))
+    sos = sos.copy()  # the cached design stays as designed
+    n_pad = max(n_transient, keep)
     if n_pad > MAX_FILTER_PAD:
         raise LimitError(
             None,
@@ -117,6 +117,15 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4, keep: in
     xe = _quadratic_extend(x, n_pad, n_fit)
     y = sosfiltfilt(sos, xe, axis=0, padtype=None)
     return y[n_pad - keep : n_pad + x.shape[0] + keep]
+
+
+@functools.lru_cache(maxsize=64)
+def _design(order: int, cutoff_hz: float, fs: float):
+    """Butterworth sections, and the padding after which their start-up transient is below 1e-9 (the same
+    few rates recur for every clip of a batch: designed once)."""
+    sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")
+    r = max(np.abs(np.roots(sec[3:])).max() for sec in sos)
+    return sos, int(np.ceil(np.log(1e-9) / np.log(r))) + 3 * order
 
 
 def spline(t: np.ndarray, x: np.ndarray):

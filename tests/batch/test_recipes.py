@@ -238,3 +238,24 @@ def test_csv_of_segments_groups_rows_by_video(tmp_path):
     table.write_text("video,start,end,label\na.mp4,2,1,fall\n")
     with pytest.raises(InputError, match="spans.csv:2"):
         recipe_items("csv", [table], TAX)
+
+
+def test_ntu_block_reader_equals_the_line_reader(tmp_path):
+    """The fast reader (a body at a time) gives exactly what the line-by-line reader gives; files it does not
+    expect (blank lines inside, bad states) go to the line reader, which names the line."""
+    from imu2safety.core.motion import import_ntu as N
+
+    f = ntu_file(tmp_path, action=50, two=True, T=20)
+    text = f.read_text().replace("\n25\n", "\n\n25\n", 3)  # blank lines: allowed by both
+    assert text.count("\n\n") == 3
+    f.write_text(text)
+    a, b = N._read_lines(f, N._Lines(f)), N.read_ntu(f)
+    assert a[1:] == b[1:] and a[0].keys() == b[0].keys()
+    for body in a[0]:
+        for fr, (xyz, st) in a[0][body].items():
+            assert np.array_equal(xyz, b[0][body][fr][0]) and np.array_equal(st, b[0][body][fr][1])
+    lines = text.split("\n")
+    lines[5] = lines[5][:-1] + "7"  # a tracking state of 7
+    f.write_text("\n".join(lines))
+    with pytest.raises(InputError, match="line 6 .*tracking state 7"):
+        N.read_ntu(f)
