@@ -11,8 +11,8 @@
 4. reports progress as ``(fraction, message)`` with counts, and stops cleanly when ``cancel`` is set
    (what is committed stays; run again to finish).
 
-The writer runs on the calling thread. The workbench instead uses :func:`convert_all` in a background thread
-and commits with :class:`.writer.Writer` on the thread that owns the project.
+The writer runs on the calling thread. The workbench instead drives a :class:`BatchRun` itself: conversion in a
+background thread, commits on the thread that owns the project.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
@@ -106,6 +106,90 @@ def default_failures_path(project) -> Path:
     return Path(project.folder) / "logs" / f"add-{stamp}-failures.csv"
 
 
+class BatchRun:
+    """One batch, in the steps :func:`run_batch` takes, for a caller that drives them itself (the workbench
+    converts in a background thread and commits each result on the thread that owns the project):
+
+    ``run = BatchRun(project, items, settings)`` (skips what is known, fails recipe errors) ->
+    ``for res in executor.run(convert, run.todo, settings): run.handle(res)`` -> ``run.finish()``.
+    """
+
+    def __init__(self, project, items: Sequence[Item], settings: Settings, progress=None, on_result=None):
+        self.t0 = time.perf_counter()
+        self.project, self.items, self.settings = project, list(items), settings
+        self.progress, self.on_result = progress, on_result
+        resolve_device(project, settings)
+        self.writer = Writer(project, force=settings.force)
+        self.summary = Summary(n_items=len(self.items), where="no workers (nothing to convert)")
+        self.summary.orphans_removed = len(self.writer.remove_orphans())
+        self.fingerprints = [settings_fingerprint(settings, it) for it in self.items]
+        self.todo: List[Tuple[int, Item]] = []
+        for i, item in enumerate(self.items):
+            if item.error:
+                self.summary.failed.append(_failure(item, "recipe", item.error))
+                self._done("failed", item, None)
+                continue
+            cid = None if settings.force else self.writer.known(item, self.fingerprints[i])
+            if cid is not None:
+                self.summary.skipped.append((item.path, cid))
+                self._done("skipped", item, cid)
+            else:
+                self.todo.append((i, item))
+        self._closed = False
+
+    def eta_s(self) -> Optional[float]:
+        """Seconds left at the rate of the files converted so far (None before the first)."""
+        converted = self.summary.done - (len(self.items) - len(self.todo))
+        if converted <= 0:
+            return None
+        return (time.perf_counter() - self.t0) / converted * (self.summary.n_items - self.summary.done)
+
+    def _done(self, status: str, item: Item, cid: Optional[str]) -> None:
+        s = self.summary
+        elapsed = time.perf_counter() - self.t0
+        msg = f"{s.done}/{s.n_items} files: {len(s.added)} added, {len(s.skipped)} skipped, {len(s.failed)} failed" + (
+            f" ({s.done / elapsed:.2f} files/s)" if elapsed > 0 else ""
+        )
+        report(self.progress, s.done / max(1, s.n_items), msg)
+        if self.on_result is not None:
+            self.on_result(status, item, cid)
+
+    def handle(self, res: Result) -> Tuple[str, Optional[str]]:
+        """Commit (or record the failure of) one worker result; returns (status, clip id)."""
+        s, item = self.summary, self.items[res.index]
+        for stage, sec in res.seconds.items():
+            s.stage_seconds[stage] = s.stage_seconds.get(stage, 0.0) + sec
+        if res.status != "ok":
+            s.failed.append(_failure(item, res.stage, res.error))
+            self._done("failed", item, None)
+            return "failed", None
+        try:
+            status, cid = self.writer.commit(item, res, self.fingerprints[res.index], self.settings)
+        except InputError as exc:
+            s.failed.append(_failure(item, "commit", exc.problem if exc.where == item.path else str(exc)))
+            self._done("failed", item, None)
+            return "failed", None
+        if status == "added":
+            s.added.append(cid)
+            s.warnings += [f"{Path(item.path).name}: {w}" for w in res.warnings]
+        else:
+            s.skipped.append((item.path, cid))
+        self._done(status, item, cid)
+        return status, cid
+
+    def finish(self, failures_csv: Optional[Path] = None, write_failures: bool = True) -> Summary:
+        """Make everything durable and write the failures CSV (when there were failures)."""
+        if not self._closed:
+            self._closed = True
+            self.writer.close()
+            self.summary.seconds = time.perf_counter() - self.t0
+            if self.summary.failed and write_failures:
+                self.summary.failures_csv = write_failures_csv(
+                    failures_csv or default_failures_path(self.project), self.summary.failed
+                )
+        return self.summary
+
+
 def run_batch(
     project,
     items: Sequence[Item],
@@ -125,97 +209,33 @@ def run_batch(
     """
     from .executors import LocalExecutor
 
-    t0 = time.perf_counter()
     given = executor
     factory = given if callable(given) else (lambda: given if given is not None else LocalExecutor())
-    resolve_device(project, settings)
-    writer = Writer(project, force=settings.force)
-    summary = Summary(n_items=len(items), where="no workers (nothing to convert)")
-    summary.orphans_removed = len(writer.remove_orphans())
-    fingerprints = [settings_fingerprint(settings, it) for it in items]
-
-    def done_one(status: str, item: Item, cid: Optional[str]) -> None:
-        elapsed = time.perf_counter() - t0
-        n = summary.done
-        report(
-            progress,
-            n / max(1, summary.n_items),
-            f"{n}/{summary.n_items} files: {len(summary.added)} added, {len(summary.skipped)} skipped, "
-            f"{len(summary.failed)} failed ({n / elapsed:.2f} files/s)"
-            if elapsed > 0
-            else "",
-        )
-        if on_result is not None:
-            on_result(status, item, cid)
-
-    todo: List[Tuple[int, Item]] = []
-    for i, item in enumerate(items):
-        if item.error:
-            summary.failed.append(_failure(item, "recipe", item.error))
-            done_one("failed", item, None)
-            continue
-        cid = None if settings.force else writer.known(item, fingerprints[i])
-        if cid is not None:
-            summary.skipped.append((item.path, cid))
-            done_one("skipped", item, cid)
-        else:
-            todo.append((i, item))
+    run = BatchRun(project, items, settings, progress, on_result)
     executor = None
     try:
-        if todo:
+        if run.todo:
             executor = factory()
-            summary.where = executor.describe()
-            report(
-                progress, summary.done / max(1, summary.n_items), f"converting {len(todo)} file(s) on {summary.where}"
-            )
-        for res in executor.run(convert, todo, settings) if todo else ():
-            item = items[res.index]
-            _commit_one(writer, summary, item, res, fingerprints[res.index], settings, done_one)
+            run.summary.where = executor.describe()
+            report(progress, run.summary.done / max(1, len(items)), f"converting {len(run.todo)} file(s)")
+        for res in executor.run(convert, run.todo, settings) if run.todo else ():
+            run.handle(res)
             if cancel is not None and cancel.cancelled:
-                summary.cancelled = True
+                run.summary.cancelled = True
                 executor.stop()
                 break
     except KeyboardInterrupt:
-        summary.cancelled = True
+        run.summary.cancelled = True
         if executor is not None:
             executor.stop()
     finally:
         if executor is not None:
             executor.close()
-        writer.close()
-        summary.seconds = time.perf_counter() - t0
-        if summary.failed and write_failures:
-            summary.failures_csv = write_failures_csv(failures_csv or default_failures_path(project), summary.failed)
-    return summary
-
-
-def _commit_one(writer: Writer, summary: Summary, item: Item, res: Result, fp: str, settings, done_one) -> None:
-    for stage, s in res.seconds.items():
-        summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + s
-    if res.status != "ok":
-        summary.failed.append(_failure(item, res.stage, res.error))
-        done_one("failed", item, None)
-        return
-    try:
-        status, cid = writer.commit(item, res, fp, settings)
-    except InputError as exc:
-        summary.failed.append(_failure(item, "commit", exc.problem if exc.where == item.path else str(exc)))
-        done_one("failed", item, None)
-        return
-    if status == "added":
-        summary.added.append(cid)
-        summary.warnings += [f"{Path(item.path).name}: {w}" for w in res.warnings]
-    else:
-        summary.skipped.append((item.path, cid))
-    done_one(status, item, cid)
+        run.finish(failures_csv, write_failures)
+    return run.summary
 
 
 def _failure(item: Item, stage: str, error: str) -> Failure:
     return Failure(
         path=item.path, stage=stage, error=error, clip=item.clip_id or "", subject=item.subject, origin=item.origin
     )
-
-
-def convert_all(items: Sequence[Item], settings: Settings, executor) -> Iterator[Result]:
-    """Only the conversion (no project): results as they complete, for a caller that commits elsewhere."""
-    yield from executor.run(convert, list(enumerate(items)), settings)
