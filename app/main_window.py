@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = f.addMenu("Recent projects")
         f.addSeparator()
         self._act(f, "Add motion…", None, pc.add_motion_dialog)
+        self._act(f, "Add folder…", None, pc.add_folder_dialog)
         self._act(f, "Reconstruct video…", None, pc.reconstruct_dialog)
         self._act(f, "Export dataset…", "Ctrl+E", pc.export_dialog)
         f.addSeparator()

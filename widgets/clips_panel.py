@@ -2,7 +2,8 @@
 clip's notes, e.g. a data source's credit, below the list).
 
 Selecting a row emits ``clip_activated(clip_id)``. Buttons ask the window to add
-a motion file, reconstruct a video, or delete the selected clip.
+a motion file, reconstruct a video, or delete the selected clip; files or folders
+dropped on the panel come out as ``paths_dropped(list of paths)``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 class ClipsPanel(QWidget):
     clip_activated = Signal(str)
     add_requested = Signal()
+    paths_dropped = Signal(list)  # files or folders dropped on the panel (local paths)
     reconstruct_requested = Signal()
     delete_requested = Signal(str)
 
@@ -68,6 +70,18 @@ class ClipsPanel(QWidget):
         self.ids: List[str] = []
         self.current: Optional[str] = None
         self._notes: dict = {}
+        self.setAcceptDrops(True)
+        self.table.setToolTip("drop files or folders here to add them as clips")
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.paths_dropped.emit(paths)
 
     def set_clips(self, project_name: str, clips: List, counts: dict, current: Optional[str]) -> None:
         self.title.setText(project_name)

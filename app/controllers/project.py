@@ -46,6 +46,7 @@ class ProjectController:
         self.recent_menu: Optional[QMenu] = None
         clips_panel.clip_activated.connect(self.open_clip)
         clips_panel.add_requested.connect(self.add_motion_dialog)
+        clips_panel.paths_dropped.connect(self.add_paths)
         clips_panel.delete_requested.connect(self.delete_clip)
         clips_panel.reconstruct_requested.connect(self.reconstruct_dialog)
         session.connect(self._on_session)
@@ -122,7 +123,10 @@ class ProjectController:
             self.open_clip(want if any(c.id == want for c in clips) else clips[0].id)
         else:
             self.session.clear_clip()
-            self.feedback.status("Empty project: add a motion file (File ▸ Add motion…)")
+            self.feedback.status(
+                "Empty project: add a motion file, videos or a folder (File ▸ Add motion… or Add folder…, or drop "
+                "them on the clips list)"
+            )
 
     def close_project(self) -> None:
         self.session.close_project()
@@ -157,14 +161,52 @@ class ProjectController:
         self.feedback.guarded(lambda: self.session.open_clip(clip_id), "open clip")
 
     def add_motion_dialog(self) -> None:
+        """Pick one or more files: one motion file is added at once, several go to the batch dialog."""
         if self.session.project is None:
             self.feedback.error("open or create a project first")
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, "Add motion", "", "Motion files (*.npz *.bvh *.skeleton *.npy *.csv);;All files (*)"
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.window,
+            "Add motion files or videos",
+            "",
+            "Motion, skeleton and video files (*.npz *.bvh *.skeleton *.npy *.csv *.mp4 *.avi *.mov *.mkv);;"
+            "All files (*)",
         )
-        if path:
-            self.add_motion(path)
+        if len(paths) == 1 and Path(paths[0]).suffix.lower() not in (".mp4", ".avi", ".mov", ".mkv"):
+            self.add_motion(paths[0])
+        elif paths:
+            self.add_paths(paths)
+
+    def add_folder_dialog(self) -> None:
+        if self.session.project is None:
+            self.feedback.error("open or create a project first")
+            return
+        d = QFileDialog.getExistingDirectory(self.window, "Add a folder of motion files or videos (or a dataset)")
+        if d:
+            self.add_paths([d])
+
+    def add_paths(self, paths: List[str]):
+        """Files and folders (picked, or dropped on the clips panel) through the batch dialog: workers convert,
+        each added clip is one undo step here; the last one added is shown. Returns the dialog."""
+        if self.session.project is None:
+            self.feedback.error("open or create a project first")
+            return None
+        from ..dialogs.batch_add_dialog import BatchAddDialog
+
+        self.session.playhead.pause()
+        dlg = BatchAddDialog(
+            self.session.project, paths, self.window, on_added=lambda cid: self.edits.adopt_last_command()
+        )
+
+        def done(_=0):
+            if dlg.run is not None:
+                self.feedback.status(dlg.run.summary.text(), 20000)
+            if dlg.last_added:
+                self.open_clip(dlg.last_added)
+
+        dlg.finished.connect(done)
+        dlg.show()
+        return dlg
 
     def add_motion(self, path: str) -> Optional[str]:
         """Import a skeleton file (any format the core's importers read), add it as a clip and show it."""

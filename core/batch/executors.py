@@ -62,7 +62,11 @@ class LocalExecutor:
                     running[self._pool.submit(fn, task[0], task[1], settings)] = task
                 if not running:
                     continue
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                done: set = set()
+                while not done and not self._stopped:  # stop() from another thread ends the wait too
+                    done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
+                if self._stopped:  # stop() ended the pool under us: nothing more to say
+                    return
                 broken = []
                 for fut in done:
                     task = running.pop(fut)
