@@ -193,13 +193,11 @@ def _simulate(res: Result, motion, settings: Settings, implausible) -> None:
 
 def imu_key(motion_sha256: str, trim, device_data: dict, wrist: str, rate_hz: float, seed: int) -> str:
     """What a cached IMU was simulated from: the export reuses it only when every part is equal."""
-    import json
-
+    from ..sim.imu_io import signal_key
     from ..sim.simulate import SimConfig
 
     cfg = SimConfig(wrist=wrist, rate_hz=float(rate_hz), seed=int(seed)).to_dict()
-    key = {"motion_sha256": motion_sha256, "trim": [int(trim[0]), int(trim[1])], "device": device_data, "config": cfg}
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    return signal_key(motion_sha256, trim, device_data, cfg)
 
 
 def imu_info(motion_sha256: str, n_frames: int, wrist: str, device, rate_hz: float, seed: int) -> dict:

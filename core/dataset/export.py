@@ -404,9 +404,30 @@ def simulate_clip(folder: Path, clip, device, cfg: ExportConfig, rate: float):
     motion = m.slice(clip.trim_in, clip.trim_out)
     seeds = [variant_seed(clip.seed, k, cfg.seed) for k in range(int(cfg.variants))]
     try:
-        return motion, [simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s)) for s in seeds]
+        return motion, [
+            _stored_signal(folder, clip, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s))
+            or simulate(motion, device, SimConfig(wrist=clip.wrist, rate_hz=rate, seed=s))
+            for s in seeds
+        ]
     except InputError as exc:
         raise InputError(exc.where, f"clip '{clip.id}': {exc.problem}") from None
+
+
+def _stored_signal(folder: Path, clip, device, config):
+    """The clip's IMU as a batch stored it (``cache/imu``), when it was simulated from exactly this motion,
+    trim, device and configuration -- the numbers the simulation would give now; else None."""
+    from ..sim.imu_io import read_signal, signal_key
+
+    imu = (getattr(clip, "provenance", None) or {}).get("imu") or {}
+    path = Path(folder) / imu.get("path", "")
+    if not imu.get("key") or not path.is_file():
+        return None
+    if imu["key"] != signal_key(clip.motion_sha256, (clip.trim_in, clip.trim_out), device.data, config.to_dict()):
+        return None
+    try:
+        return read_signal(path, device)
+    except InputError:
+        return None  # unreadable: simulate instead
 
 
 def _simulated(folder, clips, devices, cfg: ExportConfig, rate: float, cancel):

@@ -82,6 +82,43 @@ def _write(f, sig: ImuSignal, source, compress: bool) -> None:
     a["version"] = __version__
 
 
+def signal_key(motion_sha256: str, trim, device_data: Dict[str, Any], config: Dict[str, Any]) -> str:
+    """What a stored signal was simulated from (the motion file's hash, the frames kept, the device as a dict,
+    the simulation settings as ``SimConfig.to_dict()``): a reader reuses the file only when its key matches."""
+    import hashlib
+
+    key = {
+        "motion_sha256": motion_sha256,
+        "trim": [int(trim[0]), int(trim[1])],
+        "device": device_data,
+        "config": config,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def read_signal(path: str | os.PathLike, device) -> ImuSignal:
+    """The :class:`~.simulate.ImuSignal` a file of :func:`write_imu_h5` holds (numbers as simulated)."""
+    d = read_imu_h5(path)
+    a = d["attrs"]
+    return ImuSignal(
+        time=d["time"],
+        acc=d["acc"],
+        gyro=d["gyro"],
+        acc_clean=d["acc_clean"],
+        gyro_clean=d["gyro_clean"],
+        valid=d["valid"],
+        interpolated=d["interpolated"],
+        acc_saturated=d["acc_saturated"],
+        gyro_saturated=d["gyro_saturated"],
+        rate_hz=float(a["rate_hz"]),
+        wrist=str(a["wrist"]),
+        device=device,
+        seed=int(a["seed"]),
+        provenance=a["provenance"],
+        gravity=d.get("gravity"),
+    )
+
+
 def read_imu_h5(path: str | os.PathLike) -> Dict[str, Any]:
     """Datasets as arrays and attributes as a dict (JSON attributes decoded)."""
     path = Path(path)

@@ -265,3 +265,55 @@ def test_a_motion_npz_is_kept_byte_for_byte_as_a_single_add_did(tmp_path):
         with h5py.File(proj / c.provenance["imu"]["path"]) as f:
             assert f["acc"].compression is None
     assert load_motion(proj / c.motion_path).n_frames == 60
+
+
+def _walk(f):
+    out = {}
+
+    def visit(name, obj):
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in obj.attrs.items() if k != "created_utc"}
+        out[name] = (obj[()] if isinstance(obj, h5py.Dataset) else None, attrs)
+
+    f.visititems(visit)
+    out["/"] = (None, {k: v for k, v in f.attrs.items() if k != "created_utc"})
+    return out
+
+
+def test_export_reuses_the_stored_imu_and_writes_the_same_dataset(tmp_path, corpus, monkeypatch):
+    from imu2safety.core.dataset import export as export_mod
+    from imu2safety.core.project import commands as C
+
+    d, files = corpus
+    proj = new_project(tmp_path / "p")
+    assert main(["project", "add", str(proj), str(d), "--recipe", "ntu", "--workers", "0", "--quiet"]) == 0
+    calls = []
+    import imu2safety.core.sim.simulate as sim_mod
+
+    orig = sim_mod.simulate
+
+    def counting(*a, **k):
+        calls.append(1)
+        return orig(*a, **k)
+
+    monkeypatch.setattr(sim_mod, "simulate", counting)
+    cfg = export_mod.ExportConfig(window_s=1.0, hop_s=0.5)
+    export_mod.export_dataset(proj, tmp_path / "cached.h5", cfg)
+    assert calls == []  # every clip's stored IMU matched
+    with Project.open(proj) as p:  # a trim changes what the simulation sees: that clip is simulated again
+        p.execute(C.SetTrim(files[0].stem, 5, 70))
+    export_mod.export_dataset(proj, tmp_path / "trimmed.h5", cfg)
+    assert len(calls) == 1
+    with Project.open(proj) as p:
+        p.undo()
+    for f in (proj / "cache" / "imu").iterdir():
+        f.unlink()  # no stored IMU: everything simulated at export
+    export_mod.export_dataset(proj, tmp_path / "fresh.h5", cfg)
+    assert len(calls) == 1 + 8
+    with h5py.File(tmp_path / "cached.h5") as a, h5py.File(tmp_path / "fresh.h5") as b:
+        wa, wb = _walk(a), _walk(b)
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        da, aa = wa[k]
+        db, ab = wb[k]
+        assert aa.keys() == ab.keys() and all(np.array_equal(aa[x], ab[x]) for x in aa), k
+        assert (da is None and db is None) or np.array_equal(da, db, equal_nan=da.dtype.kind == "f"), k
