@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from ...core.base.errors import InputError
-from ...core.learn.benchmark import BenchmarkConfig, run_benchmark
 from ...core.learn.sources import DEFAULT_SOURCES, Augment, available_sources
 from .progressbar import progress_bar
 from .realism import _opts, _reader_args
@@ -60,6 +59,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ...core.learn.benchmark import BenchmarkConfig, run_benchmark  # torch: loaded when the command runs
+
     opts, _ = _opts(args)
     models = tuple(m.strip() for m in args.models.split(",") if m.strip())
     bad = [m for m in models if m not in ("patchformer", "cnn")]

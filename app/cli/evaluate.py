@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from ...core.learn.evaluate import evaluate
 from .progressbar import progress_bar
 from .realism import _opts, _reader_args
 
@@ -36,6 +35,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ...core.learn.evaluate import evaluate  # torch: loaded when the command runs
+
     opts, _ = _opts(args)
     with progress_bar("evaluate", enabled=not args.quiet) as cb:
         rep = evaluate(

@@ -6,9 +6,6 @@ import sys
 from pathlib import Path
 
 from ...core.base.errors import InputError
-from ...core.learn import checkpoint as ck
-from ...core.learn.data import dataset_info, from_dataset
-from ...core.learn.train import TrainConfig, train_model
 from .progressbar import progress_bar
 
 
@@ -63,6 +60,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ...core.learn import checkpoint as ck  # torch: loaded when the command runs
+    from ...core.learn.data import dataset_info, from_dataset
+    from ...core.learn.train import TrainConfig, train_model
+
     out = Path(args.out)
     data = Path(args.dataset)
     if out.exists() and not out.is_dir():

@@ -17,8 +17,23 @@ Public API:
 - :mod:`.metrics`     confusion matrix, macro-F1, chance levels, the confusion PNG
 """
 
-from .checkpoint import LoadedModel, load_model
-from .models import ModelConfig, auto_patch, build_model
-from .train import TrainConfig, train_model
-
 __all__ = ["LoadedModel", "ModelConfig", "TrainConfig", "auto_patch", "build_model", "load_model", "train_model"]
+_WHERE = {
+    "LoadedModel": "checkpoint",
+    "load_model": "checkpoint",
+    "ModelConfig": "models",
+    "auto_patch": "models",
+    "build_model": "models",
+    "TrainConfig": "train",
+    "train_model": "train",
+}
+
+
+def __getattr__(name):
+    # the models need torch (~1 s to import): load them when asked for, so that importing a torch-free part of
+    # this package (sources, metrics) -- and so every command of the command line -- does not pay for it
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
