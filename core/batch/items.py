@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 # conversion settings that change the clip a file becomes; the rest (subject, clip id, labels, where the
 # work runs) does not, so a file re-added with other labels is "already in the project" (--force redoes it)
 KEY_VERSION = 1
-VIDEO_COMPUTE_KEYS = ("device", "cache_dir", "use_cache", "allow_download")  # how, not what
+VIDEO_COMPUTE_KEYS = ("device", "threads", "cache_dir", "use_cache", "allow_download")  # how, not what
 
 
 @dataclass
