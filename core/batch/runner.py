@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..base.atomic import atomic_path
-from ..base.errors import InputError
+from ..base.errors import InputError, path_text
 from ..base.progress import CancelToken, ProgressFn, report
 from .convert import convert
 from .items import Item, Result, Settings, settings_fingerprint
@@ -93,8 +93,8 @@ def write_failures_csv(path: Path, failures: Sequence[Failure]) -> Path:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(FAILURE_COLUMNS)
-    for f in failures:
-        w.writerow([f.path, f.clip, f.subject, f.stage, f.error, f.origin])
+    for f in failures:  # names in another locale's bytes as \xff escapes: the CSV is UTF-8
+        w.writerow([path_text(f.path), f.clip, f.subject, f.stage, f.error, f.origin])
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path, suffix=".csv") as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")

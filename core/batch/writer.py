@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..base.atomic import atomic_path, fsync_paths
-from ..base.errors import InputError
+from ..base.errors import InputError, path_text
 from ..project.store import CACHE_DIR
 from .items import Item, Label, Result, is_video
 
@@ -99,7 +99,7 @@ class Writer:
             st = os.stat(item.path)
         except OSError:
             return None
-        return self.existing(item, self.stats.get((str(item.path), st.st_size, st.st_mtime_ns, fingerprint)))
+        return self.existing(item, self.stats.get((path_text(item.path), st.st_size, st.st_mtime_ns, fingerprint)))
 
     # -- one result --------------------------------------------------------------------------------
     def commit(self, item: Item, res: Result, fingerprint: str, settings) -> Tuple[str, str]:
@@ -123,13 +123,13 @@ class Writer:
             try:
                 st = os.stat(item.path)
                 prov["source"] = {
-                    "path": str(item.path),
+                    "path": path_text(item.path),
                     "size": st.st_size,
                     "mtime_ns": st.st_mtime_ns,
                     "fingerprint": fingerprint,
                 }
             except OSError:
-                prov["source"] = {"path": str(item.path)}
+                prov["source"] = {"path": path_text(item.path)}
             prov["import"] = res.meta
             prov["settings"] = settings.fingerprint_data(is_video(item.path))
             if res.imu is not None:
@@ -146,7 +146,7 @@ class Writer:
                 id=cid,
                 motion_path=motion_rel,
                 motion_sha256=res.motion_sha256,
-                source_path=str(item.path),
+                source_path=path_text(item.path),
                 subject=str(item.subject or ""),
                 fps=float(fps),
                 n_frames=res.n_frames,
@@ -156,7 +156,7 @@ class Writer:
                 added_utc=_now(),
                 fps_num=fps.numerator,
                 fps_den=fps.denominator,
-                video_path=str(item.path) if video and not str(item.path).lower().endswith(".zip") else None,
+                video_path=path_text(item.path) if video and not str(item.path).lower().endswith(".zip") else None,
                 video_sha256=res.source_sha256 if video else None,
                 wrist=settings.wrist,
                 profile=settings.device,
@@ -167,7 +167,7 @@ class Writer:
             )
             segments = [segment_of(lab, fps, res.n_frames, item.path) for lab in item.labels]
             recipe = (item.provenance.get("recipe") or {}).get("name")
-            text = f"add {Path(item.path).name}" + (f" ({recipe})" if recipe else "")
+            text = f"add {path_text(Path(item.path).name)}" + (f" ({recipe})" if recipe else "")
             self.project.add_prepared_clip(row, [s for s in segments if s], replace=replace, text=text)
         except BaseException:
             for f in written:
