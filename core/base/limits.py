@@ -47,6 +47,7 @@ MAX_PRONATION_DEG = 180.0
 MAX_OFFSET_M = 0.3  # device placement along the forearm (a phone in the hand ~0.07)
 FOREARM_M = (0.04, 1.0)  # plausible elbow-wrist lengths in metres (a newborn ~0.07): outside, a warning
 MAX_FOREARM_M = 10.0  # longer is certainly not metres (centimetres give ~26): an error
+MAX_SPAN_M = 100_000.0  # no clip travels 100 km (an hour's walk spans ~5 km): larger is not metres
 
 
 class LimitError(InputError):

@@ -28,7 +28,7 @@ import numpy as np
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
 from ..base.jsonio import parse_json
-from ..base.limits import FOREARM_M, MAX_FOREARM_M, MAX_FPS, MIN_FPS, check_npz
+from ..base.limits import FOREARM_M, MAX_FOREARM_M, MAX_FPS, MAX_SPAN_M, MIN_FPS, check_npz
 from .skeletons import Skeleton, get_skeleton
 from .timebase import rational_fps
 
@@ -144,15 +144,17 @@ def validate_motion(m: Motion, where: str | os.PathLike | None = None) -> Motion
             raise InputError(
                 where, f"'confidence' outside [0, 1] in frames {_frames(np.unique(np.nonzero(outside)[0]))}"
             )
+    # units: the forearm's length tells metres from centimetres or millimetres; the travelled span only
+    # catches what has no forearm to measure (an hour's walk spans kilometres, which is fine)
+    _check_limb_lengths(j, sk, where)
     flat = j.reshape(-1, 3)
     # per axis: max - min ignoring NaN, as nanmax - nanmin (one strided pass per axis is ~5x faster)
     span = np.array([np.fmax.reduce(flat[:, k]) - np.fmin.reduce(flat[:, k]) for k in range(3)])
-    if np.nanmax(span) > 1000:
+    if np.nanmax(span) > MAX_SPAN_M:
         raise InputError(
             where,
             f"'joints' span {np.nanmax(span):.0f} units: expected metres (convert millimetres or centimetres first)",
         )
-    _check_limb_lengths(j, sk, where)
     return m
 
 
@@ -175,7 +177,7 @@ def _check_limb_lengths(j: np.ndarray, sk: Skeleton, where) -> None:
             raise InputError(
                 where,
                 f"the {side} forearm is {length:.3g} m long (median elbow-wrist distance), a human forearm is "
-                f"{FOREARM_M[0]:g}-{FOREARM_M[1]:g} m: 'joints' must be in metres ({hint})",
+                f"{FOREARM_M[0]:g}-{FOREARM_M[1]:g} m: expected metres ({hint})",
             )
 
 

@@ -4,11 +4,12 @@ a sensor offset of a kilometre, a pronation of 1e300 degrees."""
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from motion_factory import still
 
 from imu2safety.core.base.errors import InputError
-from imu2safety.core.motion.interchange import load_motion, save_motion, units_warning
+from imu2safety.core.motion.interchange import Motion, load_motion, save_motion, units_warning, validate_motion
 from imu2safety.core.sim.simulate import SimConfig, simulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
@@ -65,3 +66,15 @@ def test_preset_offset_out_of_range(tmp_path, offset):
 def test_simconfig_checks_its_ranges(field, value):
     with pytest.raises(InputError, match=field.split("_")[0]):
         simulate(still("down"), "ideal", SimConfig(**{field: value}))
+
+
+def test_a_long_walk_in_metres_is_not_mistaken_for_millimetres(tmp_path):
+    """An hour's walk spans kilometres; the forearm (0.26 m) says metres, so it loads and saves."""
+    m = still("down")
+    j = np.concatenate([m.joints[:1], m.joints[:1] + np.array([4320.0, 0.0, 0.0])])  # 1.2 m/s for an hour
+    walk = Motion(j, 30.0, m.skeleton, up=m.up)  # validation checks units, not speed
+    validate_motion(walk)
+    assert load_motion(save_motion(walk, tmp_path / "hour.npz")).joints.shape == j.shape
+    far = Motion(np.concatenate([m.joints[:1], m.joints[:1] + np.array([2e5, 0.0, 0.0])]), 30.0, m.skeleton, up=m.up)
+    with pytest.raises(InputError, match="expected metres"):  # 200 km: no clip travels that far
+        validate_motion(far)

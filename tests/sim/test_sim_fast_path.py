@@ -167,10 +167,10 @@ def test_in_place_noise_equals_the_plain_expressions(preset, no_walk):
 def test_validate_span_check_ignores_nan_like_nanmax():
     j = np.zeros((5, 17, 3))
     j[:, :, 0] = np.nan  # an axis never observed
-    j[2, 4, 1] = 999.0
+    j[2, 4, 1] = 99_999.0
     validate_motion(Motion(j.copy(), 30.0, "h36m17"))
-    j[3, 5, 1] = -2.0  # the y axis now spans 1001
-    with pytest.raises(InputError, match="span 1001 units"):
+    j[3, 5, 1] = -2.0  # the y axis now spans 100,001
+    with pytest.raises(InputError, match="span 100001 units"):
         validate_motion(Motion(j, 30.0, "h36m17"))
 
 
