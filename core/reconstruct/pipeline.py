@@ -42,10 +42,12 @@ from ..base.atomic import atomic_path
 from ..base.errors import InputError
 from ..base.progress import CancelToken, ProgressFn, check, report
 from ..motion.interchange import Motion, save_motion, validate_motion
+from ..motion.skeletons import get_skeleton
 from .camera_world import FOCAL_FACTOR, to_world
 from .detect import Detector, box_from_keypoints
 from .engines import load_models, resolve_compute
 from .landmarks3d import CUTOFF_HZ, DEPTH_CUTOFF_HZ, MIN_HAND_TORSO_PX, MIN_VISIBILITY, landmarks_to_world
+from .sides import consistent_sides
 from .tracking import SOURCE_NAMES, SRC_DETECTOR, Tracker
 from .video import VideoReader, file_hash
 
@@ -460,6 +462,10 @@ def reconstruct_video(
         scores = np.nan_to_num(resample_uniform(np.where(seen[:, None], scores, np.nan), tr.timestamps, fps))
         if world_lm is not None:
             world_lm = resample_uniform(world_lm, tr.timestamps, fps)
+    # a pose model that changes its mind about which way the person faces swaps left and right: undo it
+    kps, scores, world_lm, _, sides = consistent_sides(
+        kps, scores, get_skeleton(tr.layout).joints, float(fps), world_lm
+    )
     meta_3d: Dict = {}
     if tr.layout == "blazepose33" and lift_model is None:
         report(progress, 0.92, "3D from world landmarks")
@@ -515,6 +521,7 @@ def reconstruct_video(
         "observed_fraction": float(obs.mean()),
         "person_span": [int(idx[0]), int(idx[-1])],
         "box_sources": {name: int((tr.source[row] == code).sum()) for code, name in SOURCE_NAMES.items()},
+        "left_right": sides,
         "world": info,
         "up_camera": np.asarray(up_c).tolist(),
         "pose_from_cache": tr.from_cache,
