@@ -59,7 +59,14 @@ class LocalExecutor:
                 source = suspects if suspects else queue
                 while source and len(running) < limit and not self._stopped:
                     task = source.pop()
-                    running[self._pool.submit(fn, task[0], task[1], settings)] = task
+                    try:
+                        fut = self._pool.submit(fn, task[0], task[1], settings)
+                    except BrokenProcessPool:  # a worker died since the last wait: its future (below) says which
+                        source.append(task)  # not started: handed out again later
+                        if not running:  # nothing in flight to blame: start a fresh pool
+                            self._kill_pool()
+                        break
+                    running[fut] = task
                 if not running:
                     continue
                 done: set = set()

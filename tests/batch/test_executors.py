@@ -1,9 +1,10 @@
 """The two executors: local processes (crash isolation) and Ray (a local ``ray.init()``, no service)."""
 
 import os
+import time
 
 import pytest
-from batch_helpers import crash_on_marked, pid_of_worker
+from batch_helpers import crash_later_on_marked, crash_on_marked, pid_of_worker
 from dataset_files import ntu_file
 
 from imu2safety.app.cli import main
@@ -31,6 +32,21 @@ def test_a_file_that_kills_its_worker_fails_alone_and_the_others_finish():
     assert sorted(results) == list(range(9))
     assert results[4].status == "failed" and "worker process died" in results[4].error
     assert all(results[i].status == "ok" for i in range(9) if i != 4)  # neighbours in flight are not blamed
+
+
+def test_a_worker_dying_while_the_writer_commits_fails_only_its_file():
+    # the writer is slow on one result (a commit, a sync round): meanwhile a worker dies and breaks the pool;
+    # handing out the next file must not end the batch with BrokenProcessPool
+    names = [f"ok{i}" for i in range(8)]
+    names[1] = "crash-me"
+    results = {}
+    for r in LocalExecutor(2).run(crash_later_on_marked, tasks(names), Settings()):
+        results[r.index] = r
+        if len(results) == 1:
+            time.sleep(1.5)
+    assert sorted(results) == list(range(8))
+    assert results[1].status == "failed" and "worker process died" in results[1].error
+    assert all(results[i].status == "ok" for i in range(8) if i != 1)
 
 
 def test_in_process_runs_without_workers():
