@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from pathlib import Path
 from typing import Iterable, List, Optional
@@ -106,6 +107,8 @@ def read_labels_file(path: Path, taxonomy) -> List[Label]:
             conf = float(r["confidence"]) if r.get("confidence") else 1.0
         except ValueError:
             raise InputError(where, "start_s, end_s and confidence must be numbers") from None
+        if not all(math.isfinite(v) for v in (start, end, conf)):
+            raise InputError(where, "start_s, end_s and confidence must be finite numbers")
         if not (0 <= start < end):
             raise InputError(where, f"need 0 <= start_s < end_s, got {start}, {end}")
         taxonomy.check_segment(r["behaviour"], r["safety"], r.get("phase") or None, where=where)

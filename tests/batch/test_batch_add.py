@@ -173,6 +173,15 @@ def test_a_manifest_names_subjects_ids_and_labels(tmp_path, corpus, capsys):
     assert main(["project", "add", str(proj), "--manifest", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.csv:2" in err and "unknown behaviour 'flying'" in err
+    # a labels file with a time or confidence that is not a finite number: one line naming it, nothing added
+    for row in ("0.5,inf,falling,unsafe,", "nan,1,falling,unsafe,", "0.5,1,falling,unsafe,nan"):
+        segs.write_text(f"start_s,end_s,behaviour,safety,confidence\n{row}\n")
+        man.write_text(f"path,subject,labels\n{files[3]},S4,segs.csv\n")
+        assert main(["project", "add", str(proj), "--manifest", str(man), "--workers", "0", "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "segs.csv:2" in err and "internal error" not in err, err
+    with Project.open(proj, readonly=True) as p:
+        assert files[3].stem not in {c.id for c in p.clips()}
 
 
 def test_run_batch_reports_progress_and_stops_on_cancel(tmp_path, corpus):

@@ -238,6 +238,11 @@ def test_csv_of_segments_groups_rows_by_video(tmp_path):
     table.write_text("video,start,end,label\na.mp4,2,1,fall\n")
     with pytest.raises(InputError, match="spans.csv:2"):
         recipe_items("csv", [table], TAX)
+    # times that are not finite numbers are refused here, naming the line (they crashed the commit)
+    for start, end in (("inf", ""), ("nan", ""), ("", "inf"), ("1", "1e999"), ("-inf", "")):
+        table.write_text(f"video,start,end,label\na.mp4,1,2,fall\na.mp4,{start},{end},fall\n")
+        with pytest.raises(InputError, match="spans.csv:3"):
+            recipe_items("csv", [table], TAX)
 
 
 def test_ntu_block_reader_equals_the_line_reader(tmp_path):

@@ -14,6 +14,7 @@ lists those labels in its warnings so they can be added to the table.
 
 from __future__ import annotations
 
+import math
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -89,6 +90,8 @@ def csv_items(paths: Sequence[str], taxonomy, mapping: Optional[str] = None, war
                 end = float(r["end"]) if r.get("end") else None
             except ValueError:
                 raise InputError(where, "start and end must be seconds (numbers) or empty") from None
+            if not all(v is None or math.isfinite(v) for v in (start, end)):
+                raise InputError(where, "start and end must be finite numbers of seconds (or empty)")
             if start is not None and end is not None and not 0 <= start < end:
                 raise InputError(where, f"need 0 <= start < end, got {start}, {end}")
             v = Path(r["video"])
