@@ -70,6 +70,8 @@ def parse_json(text: str | bytes, where: Any, what: str = "JSON") -> Any:
         raise InputError(where, f"not valid JSON ({what}: line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:  # the depth scan should have caught it
         raise LimitError(where, f"{what} is nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's int-from-text limit)
+        raise InputError(where, f"not valid JSON for {what} ({str(exc).split(';')[0]})") from None
 
 
 def read_json_file(path: str | os.PathLike, what: str = "JSON file") -> Any:

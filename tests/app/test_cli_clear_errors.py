@@ -90,6 +90,14 @@ def test_preset_deeply_nested_json(tmp_path):
     one_error_line(_simulate(tmp_path, good_motion(tmp_path), "--device", p), "deep.json", "nested")
 
 
+def test_preset_with_a_number_too_long_to_read(tmp_path):
+    # Python refuses to turn more than 4300 digits into an int: a ValueError that json.loads lets through
+    raw = preset_file(tmp_path, "x.json").read_text().replace('"bits": 16', '"bits": ' + "1" * 5000, 1)
+    assert "1" * 5000 in raw
+    p = preset_file(tmp_path, "long.json", raw=raw.encode())
+    one_error_line(_simulate(tmp_path, good_motion(tmp_path), "--device", p), "long.json", "JSON")
+
+
 def test_preset_in_latin1(tmp_path):
     data = json.loads(preset_file(tmp_path, "x.json").read_text())
     data["name"] = "Montre d'été"
