@@ -104,8 +104,10 @@ def _runs_to_segments(t: np.ndarray, labels: Sequence[str], end_t: float) -> Lis
 
 
 def csv_label_column(path: Path, time_units: str = "auto") -> Optional[List[Segment]]:
-    """Segments from a CSV recording's ``label`` column (None when it has none)."""
-    from ..realism.real_io import _TIME_NAMES, TIME_UNITS, _norm, detect_time_units
+    """Segments from a CSV recording's ``label`` column (None when it has none). Rows are put in the order the
+    recording reader puts them (sorted by time, a repeated timestamp dropped) and times are counted from the
+    earliest, as the reader counts them."""
+    from ..realism.real_io import _INT_RE, _TIME_NAMES, TIME_UNITS, _norm, detect_time_units, order_timestamps
 
     text = path.read_text(encoding="utf-8-sig")
     lines = [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")]
@@ -124,26 +126,37 @@ def csv_label_column(path: Path, time_units: str = "auto") -> Optional[List[Segm
     ti = next((i for i, n in enumerate(names) if n in _TIME_NAMES), None)
     if ti is None:
         return None
-    t, labs = [], []
+    cells, labs = [], []
     for r in rows[1:]:
         if len(r) <= max(li, ti):
             continue
         try:
-            t.append(float(r[ti]))
+            float(r[ti])
         except ValueError:
             continue
+        cells.append(r[ti].strip())
         labs.append(r[li].strip())
+    if len(cells) < 2:
+        return None
+    if all(_INT_RE.match(c) for c in cells):  # as the reader: integer timestamps (epoch ns) exactly
+        t = np.array([int(c) for c in cells], dtype=np.int64)
+    else:
+        t = np.array([float(c) for c in cells])
+    order, _ = order_timestamps(t)
+    t = (t[order] - t[order[0]]).astype(np.float64)
+    labs = [labs[i] for i in order]
     if len(t) < 2:
         return None
-    t = np.asarray(t)
     units = detect_time_units(t) if time_units == "auto" else time_units
-    t = (t - t[0]) * TIME_UNITS[units]
+    t = t * TIME_UNITS[units]
     step = float(np.median(np.diff(t)))
     return _runs_to_segments(t, labs, t[-1] + step)
 
 
 def h5_label_dataset(path: Path, group: str = "/") -> Optional[List[Segment]]:
     import h5py
+
+    from ..realism.real_io import order_timestamps
 
     with h5py.File(path, "r") as f:
         g = f[group] if group in f else f
@@ -153,6 +166,8 @@ def h5_label_dataset(path: Path, group: str = "/") -> Optional[List[Segment]]:
         labs = [v.decode() if isinstance(v, bytes) else str(v) for v in g["label"][()]]
     if len(t) < 2 or len(labs) != len(t):
         return None
+    order, _ = order_timestamps(t)  # the rows as the reader orders them
+    t, labs = t[order], [labs[i] for i in order]
     t = t - t[0]
     return _runs_to_segments(t, labs, t[-1] + float(np.median(np.diff(t))))
 

@@ -138,6 +138,38 @@ def test_several_recordings_keep_their_names(model, tmp_path, capsys):
     assert names.count(str(tmp_path / "a.csv")) == names.count(str(tmp_path / "b.csv")) == len(names) // 2
 
 
+def test_label_column_follows_the_readers_row_order(tmp_path):
+    # a watch export written in chunks out of order (and one chunk edge repeated): the reader sorts the rows
+    # by time, and the label column's segments must follow the same rows, on the same time origin
+    from imu2safety.core.learn.recordings import load_labelled
+
+    labels = write_recording(tmp_path / "rec.csv")
+    lines = (tmp_path / "rec.csv").read_text().splitlines()
+    head, rows = lines[0], lines[1:]
+    k = 8 * int(RATE)  # rows of the first 8 s (Walk) written after the rest
+    (tmp_path / "late.csv").write_text("\n".join([head] + rows[k:] + rows[: k + 1]) + "\n")
+    opts = {"acc_units": "m/s2", "gyro_units": "rad/s", "gravity": "included"}
+    (lr,) = load_labelled([str(tmp_path / "late.csv")], opts)
+    assert lr.rec.n == len(labels)
+    t = np.arange(lr.rec.n) / RATE
+    got = np.full(lr.rec.n, "", dtype=object)
+    for s0, s1, lab, _, _ in lr.segments:
+        got[(t >= s0 - 1e-9) & (t < s1 - 1e-9)] = lab
+    assert list(got) == list(labels)
+    (ref,) = load_labelled([str(tmp_path / "rec.csv")], opts)
+    assert lr.segments == ref.segments
+    # the same in an HDF5 recording with a 'label' dataset
+    import h5py
+
+    data = np.loadtxt(tmp_path / "late.csv", delimiter=",", skiprows=1, usecols=range(7))
+    with h5py.File(tmp_path / "late.h5", "w") as f:
+        f["time"], f["acc"], f["gyro"] = data[:, 0] + 100.0, data[:, 1:4], data[:, 4:7]
+        f["label"] = [ln.rsplit(",", 1)[1] for ln in (tmp_path / "late.csv").read_text().splitlines()[1:]]
+    (lh,) = load_labelled([str(tmp_path / "late.h5")], opts)
+    assert [x[2] for x in lh.segments] == [x[2] for x in ref.segments]
+    np.testing.assert_allclose([x[:2] for x in lh.segments], [x[:2] for x in ref.segments], atol=1e-9)
+
+
 def test_segments_csv_and_another_rate_is_resampled_and_said(model, tmp_path, capsys):
     write_recording(tmp_path / "rec50.csv", rate=50.0, label_column=False)
     (tmp_path / "seg.csv").write_text(
