@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ...core.base.errors import InputError
+from ...core.base.limits import MAX_RATE_HZ, MIN_RATE_HZ
 from ...core.learn.sources import DEFAULT_SOURCES, Augment, available_sources
+from .arguments import number, seed
 from .progressbar import progress_bar
 from .realism import _opts, _reader_args
 
 
-def _ints(text: str, what: str):
-    try:
-        return tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise InputError(None, f"{what} must be comma-separated whole numbers, got {text!r}") from None
+def seed_list(text: str):
+    """``--seeds``: one or more comma-separated seeds (each 0 to 2^63-1)."""
+    out = tuple(seed(v.strip()) for v in text.split(",") if v.strip())
+    if not out:
+        raise argparse.ArgumentTypeError(f"must name at least one seed, got {text!r}")
+    return out
 
 
 def register(sub) -> None:
@@ -32,12 +36,22 @@ def register(sub) -> None:
     p.add_argument("--segments", default=None, help="segments CSV for the real recordings")
     p.add_argument("--label-map", default=None, help="recording label -> taxonomy behaviour (see 'evaluate')")
     p.add_argument("--models", default="patchformer,cnn", help="comma-separated (default patchformer,cnn)")
-    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--variants", type=int, default=8, help="augmented simulations of each synthetic source (default 8)")
-    p.add_argument("--window", type=float, default=2.0, help="window in s (default 2)")
-    p.add_argument("--hop", type=float, default=1.0, help="hop in s (default 1)")
-    p.add_argument("--model-rate", type=float, default=None, help="model input rate in Hz (default: the recordings')")
+    p.add_argument("--seeds", type=seed_list, default=(0, 1, 2), help="comma-separated seeds (default 0,1,2)")
+    p.add_argument("--epochs", type=number(1, 100_000, integer=True), default=30)
+    p.add_argument(
+        "--variants",
+        type=number(1, 256, integer=True),
+        default=8,
+        help="augmented simulations of each synthetic source (default 8)",
+    )
+    p.add_argument("--window", type=number(0.01, 3600.0, "s"), default=2.0, help="window in s (default 2)")
+    p.add_argument("--hop", type=number(1e-3, 3600.0, "s"), default=1.0, help="hop in s (default 1)")
+    p.add_argument(
+        "--model-rate",
+        type=number(MIN_RATE_HZ, MAX_RATE_HZ, "Hz"),
+        default=None,
+        help="model input rate in Hz (default: the recordings')",
+    )
     p.add_argument(
         "--sources",
         default=",".join(DEFAULT_SOURCES),
@@ -52,7 +66,7 @@ def register(sub) -> None:
         help="simulate in the product's sensor frame instead of each watch's own axes",
     )
     p.add_argument("--split", choices=("auto", "recording", "segment"), default="auto")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=number(1, 1024, integer=True), default=1)
     p.add_argument("--quiet", action="store_true")
     _reader_args(p)
     p.set_defaults(func=run)
@@ -71,7 +85,7 @@ def run(args) -> int:
         sources += (f"project:{args.project}",)
     cfg = BenchmarkConfig(
         models=models,
-        seeds=_ints(args.seeds, "--seeds"),
+        seeds=tuple(args.seeds),
         epochs=args.epochs,
         variants=args.variants,
         window_s=args.window,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from .arguments import number
 from .progressbar import progress_bar
 from .realism import _opts, _reader_args
 
@@ -27,8 +28,12 @@ def register(sub) -> None:
         help="recording label -> taxonomy behaviour: a JSON/CSV file or 'Walk=walking,Jog=running' "
         "(names match case- and separator-insensitively; 'ignore' leaves a label out on purpose)",
     )
-    p.add_argument("--min-fraction", type=float, default=0.5, help="a window's label must cover this fraction")
-    p.add_argument("--hop", type=float, default=None, help="hop between windows in s (default: the model's)")
+    p.add_argument(
+        "--min-fraction", type=number(1e-9, 1.0), default=0.5, help="a window's label must cover this fraction"
+    )
+    p.add_argument(
+        "--hop", type=number(1e-3, 3600.0, "s"), default=None, help="hop between windows in s (default: the model's)"
+    )
     p.add_argument("--quiet", action="store_true")
     _reader_args(p)
     p.set_defaults(func=run)

@@ -11,7 +11,7 @@ from ...core.base.errors import InputError
 from ...core.base.jsonio import parse_json, read_json_file
 from ...core.base.limits import LimitError
 from ...core.project.project import Project
-from .arguments import seed
+from .arguments import number, seed
 
 
 def register(sub) -> None:
@@ -67,7 +67,9 @@ def register(sub) -> None:
         help="run the workers on Ray: 'local' (a Ray instance on this machine), 'auto' (the cluster this machine "
         "belongs to) or a cluster address",
     )
-    b.add_argument("--gpus-per-video", type=float, default=1.0, help="GPUs a video task asks Ray for (default 1)")
+    b.add_argument(
+        "--gpus-per-video", type=number(0.0, 1024.0), default=1.0, help="GPUs a video task asks Ray for (default 1)"
+    )
     b.add_argument("--force", action="store_true", help="redo files already in the project (replaces their clips)")
     b.add_argument("--failures", default=None, help="failures CSV (default: PROJECT/logs/add-<time>-failures.csv)")
     b.add_argument("--no-simulate", action="store_true", help="do not simulate the IMU now (export will)")

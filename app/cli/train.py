@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ...core.base.errors import InputError
+from .arguments import number, seed
 from .progressbar import progress_bar
 
 
@@ -22,18 +23,28 @@ def register(sub) -> None:
     p.add_argument(
         "--model", choices=("patchformer", "cnn"), default="patchformer", help="network (default patchformer)"
     )
-    p.add_argument("--epochs", type=int, default=30, help="most epochs (default 30; early stopping may end sooner)")
-    p.add_argument("--patience", type=int, default=6, help="epochs without a better val macro-F1 before stopping")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and dropout (default 0)")
+    p.add_argument(
+        "--epochs",
+        type=number(1, 100_000, integer=True),
+        default=30,
+        help="most epochs (default 30; early stopping may end sooner)",
+    )
+    p.add_argument(
+        "--patience",
+        type=number(1, 100_000, integer=True),
+        default=6,
+        help="epochs without a better val macro-F1 before stopping",
+    )
+    p.add_argument("--seed", type=seed, default=0, help="seed of the weights, shuffling and dropout (default 0)")
     p.add_argument("--compute", choices=("cpu", "cuda"), default="cpu", help="device (default cpu)")
     p.add_argument(
         "--threads",
-        type=int,
+        type=number(1, 1024, integer=True),
         default=1,
         help="torch CPU threads (default 1: on a busy 2-core machine 2 threads were many times slower)",
     )
-    p.add_argument("--batch", type=int, default=256, help="batch size (default 256)")
-    p.add_argument("--lr", type=float, default=2e-3, help="AdamW learning rate (default 2e-3)")
+    p.add_argument("--batch", type=number(1, 1_000_000, integer=True), default=256, help="batch size (default 256)")
+    p.add_argument("--lr", type=number(1e-9, 10.0), default=2e-3, help="AdamW learning rate (default 2e-3)")
     p.add_argument(
         "--balance",
         choices=("weights", "sampler"),
@@ -49,11 +60,16 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--patch",
-        type=int,
+        type=number(1, 100_000, integer=True),
         default=None,
         help="patchformer patch length in samples (default: 32, or smaller for short windows)",
     )
-    p.add_argument("--stride", type=int, default=None, help="patchformer patch stride in samples (default patch/2)")
+    p.add_argument(
+        "--stride",
+        type=number(1, 100_000, integer=True),
+        default=None,
+        help="patchformer patch stride in samples (default patch/2)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a finished or unfinished model in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     p.set_defaults(func=run)

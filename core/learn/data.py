@@ -28,6 +28,7 @@ import numpy as np
 from scipy import signal as sps
 
 from ..base.errors import InputError
+from ..base.limits import LimitError, check_samples
 from ..dataset.windows import LabelInterval, label_windows, sample_bounds
 from ..sim.devices import G
 
@@ -133,6 +134,7 @@ def resample_signal(x: np.ndarray, valid: np.ndarray, rate_from: float, rate_to:
     n = x.shape[0]
     if valid.sum() < 2:
         raise ValueError("fewer than two valid samples")
+    check_samples((n - 1) * rate_to / rate_from + 1, f"resampled to {rate_to:g} Hz, the recording")
     idx = np.arange(n)
     filled = np.empty_like(x)
     for c in range(x.shape[1]):
@@ -186,6 +188,8 @@ def to_model_input(
     if not np.isclose(rate_hz, model_rate, rtol=1e-6, atol=0):
         try:
             x, valid = resample_signal(x, valid, rate_hz, model_rate)
+        except LimitError as exc:
+            raise LimitError(where, exc.problem) from None
         except ValueError as exc:
             raise InputError(where, str(exc)) from None
         if notes is not None:

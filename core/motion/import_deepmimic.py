@@ -43,7 +43,7 @@ from scipy.spatial.transform import Rotation, Slerp
 
 from ..base.errors import InputError
 from ..base.jsonio import read_json_file
-from ..base.limits import LimitError
+from ..base.limits import LimitError, check_samples
 from .import_common import check_file, check_fps, provenance
 from .interchange import Motion, validate_motion
 
@@ -195,9 +195,10 @@ def import_deepmimic(
     cycle = float(t[-1])
     if cyclic:
         pos, rots, ang = _close_loop(t, pos, rots, ang)
-    total = float(loop_s) if (cyclic and loop_s) else cycle
     if loop_s is not None and not (np.isfinite(loop_s) and loop_s > 0):
         raise InputError(path, f"loop length must be a positive number of seconds, got {loop_s}")
+    total = float(loop_s) if (cyclic and loop_s) else cycle
+    check_samples(total * fps + 1, f"a {total:g} s loop at {fps:g} fps (frames)", path)
     tn = np.arange(int(np.floor(total * fps + 1e-9)) + 1) / fps
     k = np.floor(tn / cycle + 1e-9).astype(int) if cyclic else np.zeros(tn.size, int)
     tau = np.clip(tn - k * cycle, t[0], t[-1])

@@ -89,3 +89,73 @@ def test_one_timestamp_30_days_late_names_the_jump(tmp_path):
 def test_realism_rate_out_of_range(tmp_path, rate):
     r = run_cli(["realism", tmp_path / "a.h5", tmp_path / "b.csv", "--out", tmp_path / "rep", "--rate", rate])
     one_error_line(r, "--rate")
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["train", "D.h5", "--out", "m", "--lr", "nan"], "--lr"),  # AdamW: 'Invalid learning rate'
+        (["train", "D.h5", "--out", "m", "--lr", "-1"], "--lr"),
+        (["train", "D.h5", "--out", "m", "--seed", "100000000000000000000000"], "--seed"),  # torch overflow
+        (["train", "D.h5", "--out", "m", "--patience", "-3"], "--patience"),  # stopped after one epoch
+        (["train", "D.h5", "--out", "m", "--epochs", "0"], "--epochs"),
+        (["evaluate", "M", "R.csv", "--out", "r", "--hop", "nan"], "--hop"),  # ValueError in round()
+        (["evaluate", "M", "R.csv", "--out", "r", "--hop", "inf"], "--hop"),  # OverflowError
+        (["evaluate", "M", "R.csv", "--out", "r", "--min-fraction", "-1"], "--min-fraction"),  # scored nonsense
+        (["benchmark", "--real", "R.csv", "--out", "r", "--model-rate", "1e9"], "--model-rate"),  # 6 GiB grid
+        (["benchmark", "--real", "R.csv", "--out", "r", "--hop", "inf"], "--hop"),
+        (["benchmark", "--real", "R.csv", "--out", "r", "--window", "nan"], "--window"),
+        (["benchmark", "--real", "R.csv", "--out", "r", "--variants", "100000"], "--variants"),
+        (["benchmark", "--real", "R.csv", "--out", "r", "--seeds", ""], "--seeds"),  # no runs, exit 0
+        (["benchmark", "--real", "R.csv", "--out", "r", "--seeds", "-5"], "--seeds"),
+        (["project", "add", "P", "x.npz", "--gpus-per-video", "-1"], "--gpus-per-video"),
+    ],
+)
+def test_learning_and_batch_options_out_of_range(tmp_path, extra, needle):
+    # checked when the options are parsed: one line, exit 2, before any file is read
+    r = run_cli(extra, cwd=tmp_path)
+    one_error_line(r, needle)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_deepmimic_loop_of_a_billion_seconds_is_refused_before_allocating(tmp_path):
+    from pathlib import Path
+
+    walk = Path(__file__).resolve().parents[2] / "resources" / "motions" / "deepmimic" / "humanoid3d_walk.txt"
+    r = run_cli(["import", walk, "--out", tmp_path / "w.npz", "--loop", "1e9"])  # asked for 224 GiB
+    one_error_line(r, "humanoid3d_walk.txt", "limit")
+    assert not (tmp_path / "w.npz").exists()
+
+
+def test_a_model_whose_config_asks_for_a_huge_rate_is_refused_before_resampling(tmp_path):
+    # a model folder is user input too: its config.json's rate decides the resampled recording's size
+    import json
+
+    from imu2safety.core.learn.data import Windows
+    from imu2safety.core.learn.train import TrainConfig, train_model
+    from imu2safety.core.project.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    rng = np.random.default_rng(0)
+    y = np.repeat([tax.code("walking"), tax.code("standing")], 8)
+    n = y.size
+    w = Windows(
+        rng.normal(0, 1, (n, 20, 6)).astype(np.float32),
+        y,
+        np.zeros(n, np.int8),
+        np.full(n, -1, np.int8),
+        np.arange(n),
+        np.zeros(n, np.int64),
+        10.0,
+    )
+    info = {"rate_hz": 10.0, "hop": 10, "gravity": "included", "min_fraction": 0.5, "axes": "sensor"}
+    train_model(w, None, tax, tmp_path / "m", TrainConfig(model="cnn", epochs=1, model_options={"width": 8}), info)
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    cfg["input"]["rate_hz"] = 1e7  # 30 s of a 100 Hz recording would become 3e8 samples (14 GiB)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
+    rec = real_csv(tmp_path, "r.csv")
+    (tmp_path / "seg.csv").write_text("start_s,end_s,label\n0,30,walking\n")
+    r = run_cli(
+        ["evaluate", tmp_path / "m", rec, "--segments", tmp_path / "seg.csv", "--out", tmp_path / "rep", "--quiet"]
+    )
+    one_error_line(r, "r.csv", "limit")
