@@ -191,10 +191,46 @@ def load_model(folder, device: str = "cpu") -> LoadedModel:
         raise InputError(folder / WEIGHTS, f"checkpoint is not this imu2safety model ({what})")
     model.load_state_dict(tensors, strict=True)
     model.to(device).eval()
+    check_config(cfg, mc, folder / CONFIG)
     labels = {}
     if (folder / LABELS).is_file():
         labels = read_json_file(folder / LABELS, "label list")
     return LoadedModel(model, cfg, labels, folder)
+
+
+def check_config(cfg: Dict[str, Any], mc: ModelConfig, where: Path) -> None:
+    """The parts of a model's config.json that evaluation and pre-labels read: the input convention, the
+    classes (one per behaviour output) and the taxonomy. A damaged or edited file is an InputError naming it."""
+    from ..base.limits import MAX_RATE_HZ, MIN_RATE_HZ
+    from ..project.taxonomy import Taxonomy
+    from .data import GRAVITY
+
+    def bad(msg):
+        raise InputError(where, f"bad model description ({msg})")
+
+    inp = cfg.get("input")
+    if not isinstance(inp, dict):
+        bad("no 'input' object")
+    rate = inp.get("rate_hz")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+        bad(f"input.rate_hz must be a number of Hz from {MIN_RATE_HZ:g} to {MAX_RATE_HZ:g}, got {rate!r}")
+    for key in ("window", "hop"):
+        v = inp.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            bad(f"input.{key} must be a whole number of samples >= 1, got {v!r}")
+    if inp["window"] != mc.window:
+        bad(f"input.window {inp['window']} is not the network's window of {mc.window} samples")
+    if inp.get("gravity") not in GRAVITY:
+        bad(f"input.gravity must be one of {', '.join(GRAVITY)}, got {inp.get('gravity')!r}")
+    classes = cfg.get("classes")
+    if not isinstance(classes, list) or len(classes) != mc.n_classes:
+        bad(f"'classes' must list the network's {mc.n_classes} behaviour outputs")
+    for c in classes:
+        if not (isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("code"), int)):
+            bad(f"each class needs a behaviour 'id' and a 'code', got {c!r}"[:200])
+    if not isinstance(cfg.get("taxonomy"), dict):
+        bad("no 'taxonomy' object")
+    Taxonomy(cfg["taxonomy"], str(where))
 
 
 def state_exists(folder: Path) -> bool:

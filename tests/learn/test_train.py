@@ -144,6 +144,31 @@ def test_loading_refuses_what_is_not_ours(tmp_path):
         load_model(tmp_path / "m")
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda c: c.pop("input"),
+        lambda c: c["input"].update(hop=0),
+        lambda c: c["input"].update(rate_hz="abc"),
+        lambda c: c["input"].update(rate_hz=1e300),
+        lambda c: c["input"].update(window=7),
+        lambda c: c["input"].update(gravity="sideways"),
+        lambda c: c.update(classes=c["classes"][:1]),
+        lambda c: c.update(classes=[{"id": 3}] * 3),
+        lambda c: c.update(taxonomy=[1, 2]),
+    ],
+)
+def test_a_damaged_model_config_is_a_one_line_error(tmp_path, damage):
+    train_model(separable(5), None, TAX, tmp_path / "m", _cfg("cnn", epochs=1), INPUT)
+    p = tmp_path / "m" / "config.json"
+    cfg = json.loads(p.read_text())
+    damage(cfg)
+    p.write_text(json.dumps(cfg))
+    with pytest.raises(InputError, match="config.json") as e:
+        load_model(tmp_path / "m")
+    assert "\n" not in str(e.value)
+
+
 def test_severity_head_is_built_and_trained_when_the_data_has_severities(tmp_path):
     train = separable(20, seed=0)
     run = train.y == TAX.code("running")
