@@ -59,15 +59,24 @@ def _json_default(o):
     return str(o)
 
 
-def save_tensors(path: Path, tensors: Dict[str, torch.Tensor], kind: str) -> None:
+def save_tensors(path: Path, tensors: Dict[str, torch.Tensor], kind: str, info: Any = None) -> None:
+    """Write atomically; ``info`` (JSON-able) goes into the file's metadata, so it is written with the tensors."""
     from safetensors.torch import save_file
 
     flat = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    meta = {"format": FORMAT, "version": str(VERSION), "content": kind}
+    if info is not None:
+        meta["info"] = json.dumps(info, default=_json_default)
     with atomic_path(path, suffix=".safetensors") as tmp:
-        save_file(flat, str(tmp), metadata={"format": FORMAT, "version": str(VERSION), "content": kind})
+        save_file(flat, str(tmp), metadata=meta)
 
 
 def load_tensors(path: Path, kind: str) -> Dict[str, torch.Tensor]:
+    return load_tensors_info(path, kind)[0]
+
+
+def load_tensors_info(path: Path, kind: str):
+    """(tensors, the ``info`` that :func:`save_tensors` stored with them, or None)."""
     from safetensors import SafetensorError, safe_open
 
     if not path.is_file():
@@ -81,10 +90,11 @@ def load_tensors(path: Path, kind: str) -> Dict[str, torch.Tensor]:
                 raise InputError(
                     path, f"checkpoint version {meta.get('version')} is newer than this program ({VERSION})"
                 )
-            return {k: f.get_tensor(k) for k in f.keys()}
+            info = json.loads(meta["info"]) if "info" in meta else None
+            return {k: f.get_tensor(k) for k in f.keys()}, info
     except SafetensorError as exc:
         raise InputError(path, f"checkpoint is not an imu2safety model (not a safetensors file: {exc})") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # json.JSONDecodeError included
         raise InputError(path, f"checkpoint is not an imu2safety model (unreadable: {exc})") from None
 
 

@@ -302,7 +302,9 @@ def _train(
             stale = 0 if not history else history[-1].get("stale", 0)
             t_train = 0.0
             epoch = start
-            for epoch in range(start, int(cfg.epochs)):
+            # a run killed after the epoch that ended it early has nothing left to train
+            done = vX is not None and stale >= cfg.patience
+            for epoch in range(start, int(cfg.epochs) if not done else start):
                 check(cancel)
                 g = torch.Generator().manual_seed(_epoch_seed(cfg.seed, epoch))
                 torch.manual_seed(_epoch_seed(cfg.seed, epoch) + 1)
@@ -449,28 +451,28 @@ def _save_state(out: Path, fp: str, model, opt, epoch: int, best, history, best_
     tensors.update({f"best.{k}": v for k, v in best_state.items()})
     ot, oinfo = ck.optimizer_tensors(opt)
     tensors.update(ot)
-    ck.save_tensors(out / ck.STATE, tensors, "training state")
-    ck.write_json(
-        out / ck.STATE_JSON,
-        {
-            "format": ck.FORMAT,
-            "fingerprint": fp,
-            "epoch": epoch,
-            "best": {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in best.items()},
-            "history": history,
-            "optimizer": oinfo,
-        },
-    )
+    info = {
+        "format": ck.FORMAT,
+        "fingerprint": fp,
+        "epoch": epoch,
+        "best": {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in best.items()},
+        "history": history,
+        "optimizer": oinfo,
+    }
+    # the bookkeeping travels inside the tensors' file (one atomic write: a kill between two files left one
+    # epoch's weights beside the previous epoch's counters); the JSON beside it is for people and tools
+    ck.save_tensors(out / ck.STATE, tensors, "training state", info=info)
+    ck.write_json(out / ck.STATE_JSON, info)
 
 
 def _load_state(out: Path, fp: str, model, opt, device):
-    if not ck.state_exists(out):
+    if not (out / ck.STATE).is_file():
         return None
     try:
-        info = json.loads((out / ck.STATE_JSON).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        tensors, info = ck.load_tensors_info(out / ck.STATE, "training state")
+    except InputError:
         return None
-    if info.get("format") != ck.FORMAT:
+    if not isinstance(info, dict) or info.get("format") != ck.FORMAT:
         return None
     if info.get("fingerprint") != fp:
         raise InputError(
@@ -478,7 +480,6 @@ def _load_state(out: Path, fp: str, model, opt, device):
             "holds an unfinished training with other data or settings; "
             "give another --out folder, or --overwrite to start again",
         )
-    tensors = ck.load_tensors(out / ck.STATE, "training state")
     model.load_state_dict({k[6:]: v.to(device) for k, v in tensors.items() if k.startswith("model.")})
     best_state = {k[5:]: v.to(device) for k, v in tensors.items() if k.startswith("best.")}
     ck.optimizer_from_tensors(

@@ -106,6 +106,51 @@ def test_same_seed_same_model_and_resume_after_interruption(tmp_path):
         train_model(train, val, TAX, tmp_path / "d", other, INPUT)
 
 
+def test_a_kill_between_the_two_state_files_still_resumes_to_the_same_model(tmp_path, monkeypatch):
+    # the state is written as tensors, then JSON: a run killed between the two after epoch 3 left epoch 3's
+    # weights beside epoch 2's bookkeeping, and the resumed run trained epoch 3 twice
+    train, val = separable(30, seed=0), separable(8, seed=1)
+    cfg = _cfg(epochs=5, patience=100)
+    train_model(train, val, TAX, tmp_path / "a", cfg, INPUT)
+    real_write_json, written = ck.write_json, []
+
+    def killed_after_epoch_3(path, data):
+        if path.name == ck.STATE_JSON and data["epoch"] == 3:
+            raise KeyboardInterrupt  # the process dies here
+        written.append(path.name)
+        real_write_json(path, data)
+
+    monkeypatch.setattr(ck, "write_json", killed_after_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        train_model(train, val, TAX, tmp_path / "b", cfg, INPUT)
+    monkeypatch.setattr(ck, "write_json", real_write_json)
+    res = train_model(train, val, TAX, tmp_path / "b", cfg, INPUT)
+    assert res.resumed_from == 3 and res.metrics["epochs_run"] == 5
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_resuming_a_run_that_had_already_stopped_early_trains_no_more(tmp_path, monkeypatch):
+    # killed after the epoch that triggered early stopping, before the model was written
+    train, val = separable(30, seed=0), separable(8, seed=1)
+    cfg = _cfg(epochs=40, patience=1)
+    ref = train_model(train, val, TAX, tmp_path / "a", cfg, INPUT)
+    assert ref.metrics["stopped_early"]
+    real_save = ck.save_model
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ck, "save_model", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train_model(train, val, TAX, tmp_path / "b", cfg, INPUT)
+    monkeypatch.setattr(ck, "save_model", real_save)
+    res = train_model(train, val, TAX, tmp_path / "b", cfg, INPUT)
+    assert res.metrics["epochs_run"] == ref.metrics["epochs_run"]
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
 def test_saved_model_reloads_with_identical_predictions(tmp_path):
     train = separable(20, seed=0)
     res = train_model(train, None, TAX, tmp_path / "m", _cfg(epochs=2), INPUT)
