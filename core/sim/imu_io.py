@@ -14,6 +14,7 @@ than the simulation itself.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -82,9 +83,40 @@ def _write(f, sig: ImuSignal, source, compress: bool) -> None:
     a["version"] = __version__
 
 
+#: the modules whose code decides a simulated signal's numbers
+SIMULATOR_MODULES = (
+    "imu2safety.core.sim.simulate",
+    "imu2safety.core.sim.kinematics",
+    "imu2safety.core.sim.sensor_frame",
+    "imu2safety.core.sim.noise",
+    "imu2safety.core.sim.devices",
+    "imu2safety.core.motion.skeletons",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def simulator_digest() -> str:
+    """SHA-256 of the simulator's source (:data:`SIMULATOR_MODULES`): a signal stored by another build of the
+    simulator -- a project outlives program versions -- is not the simulation this build would give."""
+    import hashlib
+    import importlib
+
+    h = hashlib.sha256(__version__.encode())
+    for name in SIMULATOR_MODULES:
+        mod = importlib.import_module(name)
+        try:
+            h.update(Path(mod.__file__).read_bytes())
+        except (OSError, TypeError):  # an install without sources: the module's compiled code
+            import marshal
+
+            h.update(marshal.dumps(mod.__spec__.loader.get_code(name)))
+    return h.hexdigest()
+
+
 def signal_key(motion_sha256: str, trim, device_data: Dict[str, Any], config: Dict[str, Any]) -> str:
     """What a stored signal was simulated from (the motion file's hash, the frames kept, the device as a dict,
-    the simulation settings as ``SimConfig.to_dict()``): a reader reuses the file only when its key matches."""
+    the simulation settings as ``SimConfig.to_dict()``, and the simulator's code): a reader reuses the file only
+    when its key matches."""
     import hashlib
 
     key = {
@@ -92,6 +124,7 @@ def signal_key(motion_sha256: str, trim, device_data: Dict[str, Any], config: Di
         "trim": [int(trim[0]), int(trim[1])],
         "device": device_data,
         "config": config,
+        "simulator": simulator_digest(),
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -288,6 +288,27 @@ def _walk(f):
     return out
 
 
+def test_a_stored_imu_from_another_simulator_build_is_not_reused(tmp_path, corpus, monkeypatch):
+    # a project outlives program versions: after a change to the simulator, its stored IMU is stale
+    from imu2safety.core.dataset import export as export_mod
+    from imu2safety.core.sim import imu_io
+
+    d, files = corpus
+    proj = new_project(tmp_path / "p")
+    assert main(["project", "add", str(proj), str(files[0]), "--workers", "0", "--quiet"]) == 0
+    calls = []
+    import imu2safety.core.sim.simulate as sim_mod
+
+    orig = sim_mod.simulate
+    monkeypatch.setattr(sim_mod, "simulate", lambda *a, **k: calls.append(1) or orig(*a, **k))
+    cfg = export_mod.ExportConfig(window_s=1.0, hop_s=0.5)
+    export_mod.export_dataset(proj, tmp_path / "same.h5", cfg)
+    assert calls == []
+    monkeypatch.setattr(imu_io, "simulator_digest", lambda: "another build", raising=False)
+    export_mod.export_dataset(proj, tmp_path / "newer.h5", cfg)
+    assert calls == [1]
+
+
 def test_export_reuses_the_stored_imu_and_writes_the_same_dataset(tmp_path, corpus, monkeypatch):
     from imu2safety.core.dataset import export as export_mod
     from imu2safety.core.project import commands as C
