@@ -151,10 +151,10 @@ def test_a_model_whose_config_asks_for_a_huge_rate_is_refused_before_resampling(
     info = {"rate_hz": 10.0, "hop": 10, "gravity": "included", "min_fraction": 0.5, "axes": "sensor"}
     train_model(w, None, tax, tmp_path / "m", TrainConfig(model="cnn", epochs=1, model_options={"width": 8}), info)
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
-    cfg["input"]["rate_hz"] = 1e7  # 30 s of a 100 Hz recording would become 3e8 samples (14 GiB)
+    cfg["input"]["rate_hz"] = 1e5  # the top IMU rate: 200 s of a 100 Hz recording become 2e7 samples
     (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
-    rec = real_csv(tmp_path, "r.csv")
-    (tmp_path / "seg.csv").write_text("start_s,end_s,label\n0,30,walking\n")
+    rec = real_csv(tmp_path, "r.csv", n=20_000)
+    (tmp_path / "seg.csv").write_text("start_s,end_s,label\n0,200,walking\n")
     r = run_cli(
         ["evaluate", tmp_path / "m", rec, "--segments", tmp_path / "seg.csv", "--out", tmp_path / "rep", "--quiet"]
     )
