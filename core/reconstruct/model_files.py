@@ -25,6 +25,7 @@ import base64
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -241,11 +242,15 @@ def _pip_download(progress: Optional[ProgressFn]) -> Path:
     report(progress, 0.05, f"pip download {PYPI_PACKAGE}")
     tmp = Path(tempfile.mkdtemp(prefix="imu2safety-wheel-"))
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), PYPI_PACKAGE, *PYPI_WHEEL_ARGS]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = list(tmp.glob("mediapipe-*.whl"))
-    if r.returncode != 0 or not wheels:
-        last = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["no wheel"]
-        raise InputError(PYPI_PACKAGE, f"pip download failed ({last[0]})")
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        wheels = list(tmp.glob("mediapipe-*.whl"))
+        if r.returncode != 0 or not wheels:
+            last = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["no wheel"]
+            raise InputError(PYPI_PACKAGE, f"pip download failed ({last[0]})")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing left behind
+        raise
     return wheels[0]
 
 
@@ -305,14 +310,14 @@ def fetch(keys: Iterable[str], dest: Optional[Path] = None, source: Optional[Pat
         try:
             got.update(_members_from_wheel(wheel, from_wheel))
         finally:
-            for p in wheel.parent.iterdir():
-                p.unlink()
-            wheel.parent.rmdir()
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in todo:
+            shutil.rmtree(wheel.parent, ignore_errors=True)
+    for f in todo:  # every file verified before any is installed
         data = got[f.key]
         if len(data) != f.size or hashlib.sha256(data).hexdigest() != f.sha256:
             raise InputError(f.filename, "the downloaded copy fails its SHA-256 check; nothing was installed")
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in todo:
+        data = got[f.key]
         with atomic_path(dest / f.filename) as tmp:
             tmp.write_bytes(data)
         done.append((f.key, dest / f.filename, "installed"))

@@ -250,6 +250,31 @@ def test_fetch_checks_the_tarball_integrity(tmp_path):
     assert not (tmp_path / "dest" / "pose_landmark_lite.tflite").exists()
 
 
+def test_fetch_installs_all_or_nothing_and_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+    import zipfile
+
+    # a wheel whose full model is right and whose detector is damaged: "nothing was installed" must be true
+    wheel = tmp_path / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
+    full = model_files.LANDMARK_MODELS["full"]
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr(full.wheel_member, (model_files.shipped_dir() / full.filename).read_bytes())
+        z.writestr(model_files.DETECTOR.wheel_member, b"damaged")
+    with pytest.raises(InputError, match="nothing was installed"):
+        model_files.fetch(["full", "detector"], dest=tmp_path / "dest", source=wheel, force=True)
+    assert not (tmp_path / "dest" / full.filename).exists()
+    # pip download fails (no network): its temporary folder is removed too
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(
+        model_files.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1, "", "ERROR: no network")
+    )
+    with pytest.raises(InputError, match="pip download failed"):
+        model_files.fetch(["detector"], dest=tmp_path / "dest", force=True)
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
 def test_coco_mapping_names_the_same_joints():
     assert [BLAZEPOSE33.joints[i] for i in COCO_FROM_BLAZEPOSE] == list(COCO17.joints)
 
