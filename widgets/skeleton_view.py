@@ -299,7 +299,9 @@ class SkeletonView(QWidget):
             self._axes.visible = False
         if self.follow.isChecked() and np.isfinite(j).all(axis=1).any():
             c = j[np.isfinite(j).all(axis=1)].mean(axis=0)
-            self._view.camera.center = (float(c[0]), float(c[1]), 0.7)
+            # a body on the floor (mean joint height ~0.9 m) keeps the usual framing; one lifted off it
+            # (jumping, or a video whose up is off) stays in view
+            self._view.camera.center = (float(c[0]), float(c[1]), 0.7 + max(0.0, float(c[2]) - 1.0))
         self.redraw()
 
     def redraw(self) -> None:

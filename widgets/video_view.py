@@ -4,7 +4,9 @@ The source is anything with ``frame(i) -> BGR uint8 array`` and ``n_frames``
 (:class:`imu2safety.core.reconstruct.video.VideoReader`). The frame is scaled to fit, keeping
 its aspect ratio. A click emits ``clicked(x, y)`` in the video's own pixel
 coordinates (used to choose the subject when several people are detected);
-optional ``boxes`` (x0, y0, x1, y1, text) are drawn over the frame.
+optional ``boxes`` (x0, y0, x1, y1, text) are drawn over the frame, and so is an
+optional ``pose``: one person's 2D joints per frame (a reconstructed subject),
+their bones and a ring around the highlighted joints (the simulated wrist).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class VideoView(QWidget):
         self.image: Optional[QImage] = None
         self._buf: Optional[np.ndarray] = None
         self.boxes: List[Tuple[float, float, float, float, str]] = []
+        self.pose: Optional[np.ndarray] = None  # (T, J, 2) video pixels, NaN where not seen
+        self.pose_bones: List[Tuple[int, int, QColor]] = []
+        self.pose_highlight: List[int] = []
         self.message = "No video for this clip"
         self.error: Optional[str] = None
         self.setMinimumSize(240, 135)
@@ -48,6 +53,22 @@ class VideoView(QWidget):
 
     def set_boxes(self, boxes: Sequence[Tuple[float, float, float, float, str]]) -> None:
         self.boxes = list(boxes)
+        self.update()
+
+    def set_pose(
+        self,
+        points: Optional[np.ndarray],
+        bones: Sequence[Tuple[int, int]] = (),
+        colours: Sequence[Sequence[float]] = (),
+        highlight: Sequence[int] = (),
+    ) -> None:
+        """Show one person's joints over the video: ``points`` (T, J, 2) in the video's pixels per frame
+        (NaN: not seen; None: nothing drawn), lines for ``bones`` (index pairs) in ``colours`` (one RGB(A)
+        in 0..1 per bone), and a ring around each ``highlight`` joint."""
+        self.pose = None if points is None else np.asarray(points, float)
+        cols = list(colours) or [(0.35, 0.35, 0.35)] * len(bones)
+        self.pose_bones = [(int(a), int(b), QColor.fromRgbF(*c[:3])) for (a, b), c in zip(bones, cols)]
+        self.pose_highlight = [int(i) for i in highlight]
         self.update()
 
     def _on_playhead(self, event: str, ph: Playhead) -> None:
@@ -113,7 +134,43 @@ class VideoView(QWidget):
                 p.drawRect(box)
                 if text:
                     p.drawText(box.topLeft() + QPointF(3, -4), text)
+        self._paint_pose(p, r)
         p.end()
+
+    def _paint_pose(self, p: QPainter, r: QRectF) -> None:
+        if self.pose is None or self.frame_index is None or not 0 <= self.frame_index < len(self.pose):
+            return
+        pts = self.pose[self.frame_index]
+        s = r.width() / self.image.width()
+        seen = np.isfinite(pts).all(axis=1)
+        xy = [QPointF(r.left() + x * s, r.top() + y * s) if ok else None for (x, y), ok in zip(pts, seen)]
+        if not seen.any():
+            return
+        p.setRenderHint(QPainter.Antialiasing, True)
+        # sizes follow the person's size on screen: a far pedestrian gets thin lines and small dots
+        lo, hi = pts[seen].min(axis=0) * s, pts[seen].max(axis=0) * s
+        size = float(max(hi[1] - lo[1], hi[0] - lo[0], 1.0))
+        line, dot = float(np.clip(size / 60.0, 1.0, 3.0)), float(np.clip(size / 100.0, 1.0, 3.0))
+        for a, b, colour in self.pose_bones:
+            if a < len(xy) and b < len(xy) and xy[a] is not None and xy[b] is not None:
+                p.setPen(QPen(colour, line))
+                p.drawLine(xy[a], xy[b])
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(255, 255, 255))
+        for q in xy:
+            if q is not None:
+                p.drawEllipse(q, dot, dot)
+        p.setBrush(Qt.NoBrush)
+        # the subject's box, so that one person among many is found at a glance
+        pad = max(4.0, 0.1 * size)
+        p.setPen(QPen(QColor(220, 30, 30), 1.5, Qt.DashLine))
+        p.drawRect(
+            QRectF(r.left() + lo[0] - pad, r.top() + lo[1] - pad, hi[0] - lo[0] + 2 * pad, hi[1] - lo[1] + 2 * pad)
+        )
+        p.setPen(QPen(QColor(220, 30, 30), 2.0))
+        for i in self.pose_highlight:
+            if i < len(xy) and xy[i] is not None:
+                p.drawEllipse(xy[i], 2 * dot + 3, 2 * dot + 3)
 
     def mousePressEvent(self, ev) -> None:
         if self.image is None or ev.button() != Qt.LeftButton:

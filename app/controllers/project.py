@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWi
 from ...core.project import commands as C
 from ...core.session.session import Session
 from ...widgets.clips_panel import ClipsPanel
-from ...widgets.skeleton_view import SkeletonView
+from ...widgets.skeleton_view import SkeletonView, bone_colours, bones_of
 from ...widgets.video_view import VideoView
 from ..feedback import Feedback
 from .edits import Edits
@@ -52,6 +52,18 @@ class ProjectController:
         session.connect(self._on_session)
 
     # ------------------------------------------------------------------ the session's view
+    def _show_subject(self, s: Session) -> None:
+        """A reconstructed subject's 2D joints over the video, the simulated wrist ringed."""
+        m = s.motion
+        if s.video is None or m is None or m.image_points is None:
+            self.video_view.set_pose(None)
+            return
+        bones = bones_of(m)
+        arm = m.skel.arms.get(s.clip.wrist)
+        self.video_view.set_pose(
+            m.image_points, [tuple(b) for b in bones], bone_colours(m.skel, bones)[::2], [arm[2]] if arm else []
+        )
+
     def _on_session(self, event: str, s: Session) -> None:
         if event == "clip":
             if s.clip is None:
@@ -64,8 +76,10 @@ class ProjectController:
                     msg = f"Video could not be opened: {s.video_path}"
                 self.video_view.set_source(s.video, msg)
                 self.skeleton_view.set_motion(s.motion, s.clip.wrist)
+                self._show_subject(s)
         elif event == "wrist":
             self.skeleton_view.set_motion(s.motion, s.clip.wrist)
+            self._show_subject(s)
         if event in ("clips", "clip") and s.project is not None:
             self.clips_panel.set_clips(
                 s.project.name, s.project.clips(), s.segment_counts(), s.clip.id if s.clip else None

@@ -9,6 +9,9 @@ A motion clip file is an ``.npz`` with
 - ``confidence`` optional float (T, J) in [0, 1]
 - ``joint_names`` optional string (J,): lets a file use a skeleton the product does
   not know, as long as it names ``l_shoulder l_elbow l_wrist`` and/or the ``r_`` ones
+- ``image_points`` optional float (T, J, 2): where each joint is in the source video's
+  frame, in pixels (column, row) of the original frame; NaN where not seen (motions
+  reconstructed from video carry it, so the workbench can show who the subject is)
 - ``meta``       optional JSON string (provenance: source, importer, settings)
 """
 
@@ -43,6 +46,7 @@ class Motion:
     joint_names: Optional[tuple] = None
     meta: Dict[str, Any] = field(default_factory=dict)
     source: Optional[str] = field(default=None, compare=False)  # the file it was read from (not saved)
+    image_points: Optional[np.ndarray] = None  # (T, J, 2) pixels in the source video's frames, NaN = not seen
 
     @property
     def n_frames(self) -> int:
@@ -74,6 +78,7 @@ class Motion:
             joint_names=self.joint_names,
             meta=dict(self.meta),
             source=self.source,
+            image_points=None if self.image_points is None else self.image_points[start:stop].copy(),
         )
 
 
@@ -147,6 +152,14 @@ def validate_motion(m: Motion, where: str | os.PathLike | None = None) -> Motion
     # units: the forearm's length tells metres from centimetres or millimetres; the travelled span only
     # catches what has no forearm to measure (an hour's walk spans kilometres, which is fine)
     _check_limb_lengths(j, sk, where)
+    if m.image_points is not None:
+        ip = m.image_points
+        if not isinstance(ip, np.ndarray) or ip.shape != j.shape[:2] + (2,):
+            raise InputError(
+                where, f"'image_points' must have shape {j.shape[:2] + (2,)}, got {getattr(ip, 'shape', ip)}"
+            )
+        if np.isinf(ip).any():
+            raise InputError(where, "'image_points' holds infinite values")
     flat = j.reshape(-1, 3)
     # per axis: max - min ignoring NaN, as nanmax - nanmin (one strided pass per axis is ~5x faster)
     span = np.array([np.fmax.reduce(flat[:, k]) - np.fmin.reduce(flat[:, k]) for k in range(3)])
@@ -275,6 +288,7 @@ def load_motion(path: str | os.PathLike) -> Motion:
         if jn.dtype.kind not in "US" or jn.ndim != 1:
             raise InputError(path, f"'joint_names' must be a list of strings, got {jn.dtype} of shape {jn.shape}")
         names = tuple(str(n) for n in jn)
+    image_points = _numbers(data, "image_points", path, "(T, J, 2) pixels") if "image_points" in data else None
     meta = {}
     if "meta" in data:
         meta = parse_json(_string(data, "meta", path), path, "'meta'")
@@ -289,6 +303,7 @@ def load_motion(path: str | os.PathLike) -> Motion:
         joint_names=names,
         meta=meta,
         source=os.fspath(path),
+        image_points=image_points,
     )
     return validate_motion(m, path)
 
@@ -340,4 +355,6 @@ def _write_npz(m: Motion, fh) -> None:
         arrays["confidence"] = np.asarray(m.confidence, dtype=np.float32)
     if m.joint_names is not None:
         arrays["joint_names"] = np.array(m.joint_names, dtype=str)
+    if m.image_points is not None:
+        arrays["image_points"] = np.asarray(m.image_points, dtype=np.float32)
     np.savez_compressed(fh, **arrays)

@@ -467,6 +467,7 @@ def reconstruct_video(
         kps, scores, get_skeleton(tr.layout).joints, float(fps), world_lm
     )
     meta_3d: Dict = {}
+    image_points = None
     if tr.layout == "blazepose33" and lift_model is None:
         report(progress, 0.92, "3D from world landmarks")
         lm = landmarks_to_world(
@@ -474,6 +475,8 @@ def reconstruct_video(
             min_hand_torso_px=min_hand_torso_px, focal_factor=focal_factor, cutoff_hz=smooth_hz, depth_cutoff_hz=depth_smooth_hz, trajectory=trajectory,
         )  # fmt: skip
         joints, conf, skeleton, info, up_c = lm.joints, lm.confidence, "blazepose33", lm.info, lm.up_camera
+        # where each joint is in the picture (the workbench shows the subject), only where the 3D is
+        image_points = np.where(np.isfinite(joints).all(axis=2)[..., None], kps, np.nan)
         meta_3d = {"lifter": None, "three_d": "BlazePose world landmarks"}
     else:
         from .lift3d import lift
@@ -528,7 +531,7 @@ def reconstruct_video(
         "settings": tr.meta.get("settings"),
     }
     m = Motion(joints=joints, fps=float(fps), skeleton=skeleton, up=np.array([0.0, 0.0, 1.0]), confidence=conf,
-               meta=meta)  # fmt: skip
+               meta=meta, image_points=image_points)  # fmt: skip
     validate_motion(m, path)
     if out is not None:
         save_motion(m, out)

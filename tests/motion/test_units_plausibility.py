@@ -78,3 +78,20 @@ def test_a_long_walk_in_metres_is_not_mistaken_for_millimetres(tmp_path):
     far = Motion(np.concatenate([m.joints[:1], m.joints[:1] + np.array([2e5, 0.0, 0.0])]), 30.0, m.skeleton, up=m.up)
     with pytest.raises(InputError, match="expected metres"):  # 200 km: no clip travels that far
         validate_motion(far)
+
+
+def test_image_points_go_through_the_file_and_trims(tmp_path):
+    m = still("down")
+    T, J = m.joints.shape[:2]
+    pts = np.random.default_rng(1).uniform(0, 640, (T, J, 2))
+    pts[3, 5] = np.nan
+    m.image_points = pts
+    back = load_motion(save_motion(m, tmp_path / "m.npz"))
+    np.testing.assert_allclose(back.image_points, pts, rtol=1e-6, equal_nan=True)  # stored as float32
+    assert back.slice(2, 5).image_points.shape == (3, J, 2)
+    m.image_points = pts[:, :, :1]
+    with pytest.raises(InputError, match="'image_points' must have shape"):
+        validate_motion(m)
+    m.image_points = np.full((T, J, 2), np.inf)
+    with pytest.raises(InputError, match="infinite"):
+        validate_motion(m)

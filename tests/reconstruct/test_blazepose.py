@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from imu2safety.core.base.errors import InputError
+from imu2safety.core.motion.interchange import load_motion
 from imu2safety.core.motion.skeletons import BLAZEPOSE33, COCO17
 from imu2safety.core.reconstruct import model_files
 from imu2safety.core.reconstruct.blazepose import MIRROR, BlazePoseEstimator, Roi, ssd_anchors, tile_grid
@@ -317,6 +318,20 @@ def test_pnp_root_of_a_walking_pedestrian_moves_steadily_one_way(walk):
     speed = np.linalg.norm(np.diff(hip[:, :2], axis=0), axis=1) * m.fps
     assert 0.5 < np.median(speed) < 3.5
     assert json.loads(json.dumps(m.meta))["world"]["trajectory"].startswith("PnP")
+
+
+def test_the_motion_says_where_the_subject_is_in_the_picture(walk):
+    m = walk["motion"]
+    tr = track_people(CLIP, pose_model=walk["est"], cache_dir=walk["cache"])
+    row = int(np.nonzero(tr.track_ids == m.meta["person"])[0][0])
+    assert m.image_points.shape == (32, 33, 2)
+    seen = np.isfinite(m.joints).all(axis=2)
+    assert (np.isfinite(m.image_points).all(axis=2) == seen).all()  # shown only where the 3D is
+    # the subject's own 2D landmarks (no left/right swap in this clip), not another person's
+    np.testing.assert_allclose(m.image_points[seen], tr.keypoints[row][seen], atol=1e-3)
+    # it survives the file
+    back = load_motion(walk["out"])
+    np.testing.assert_allclose(back.image_points, m.image_points, atol=1e-3, equal_nan=True)
 
 
 def test_low_visibility_landmarks_are_nan_never_invented(walk):
