@@ -19,6 +19,7 @@ from typing import List, Optional
 
 from ... import __version__
 from ...core.base.errors import InputError
+from ...core.base.files import command_inputs
 from ...core.base.progress import Cancelled
 
 # numpy's OpenBLAS runs even an (N, 3) @ (3, 3) product on one thread per core; on a busy machine those threads
@@ -78,7 +79,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             parser.print_help()
             return 0
     try:
-        rc = args.func(args)
+        with command_inputs():
+            rc = args.func(args)
         return int(rc or 0)
     except Cancelled:
         print("imu2safety: cancelled", file=sys.stderr)

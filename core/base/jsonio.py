@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .files import check_input_file
 from .limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, LimitError
 
 
@@ -76,8 +77,9 @@ def parse_json(text: str | bytes, where: Any, what: str = "JSON") -> Any:
 
 def read_json_file(path: str | os.PathLike, what: str = "JSON file") -> Any:
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(p, "no such file")
+    check_input_file(p, what)  # a FIFO or device: refused before anything opens it
     size = p.stat().st_size
     if size > MAX_JSON_BYTES:
         raise LimitError(p, f"{what} is {size / 2**20:.0f} MiB, over the limit of {MAX_JSON_BYTES / 2**20:.0f} MiB")

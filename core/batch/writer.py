@@ -204,7 +204,7 @@ class Writer:
         path = folder / f"{cid}{suffix}"
         if path.exists():
             path = folder / f"{cid}.{digest[:12]}{suffix}"
-        with atomic_path(path, suffix=suffix, fsync=False) as tmp:
+        with atomic_path(path, suffix=suffix, fsync=False, owner=self.project.folder) as tmp:
             tmp.write_bytes(data)
         written.append(path)
         return os.path.join(CACHE_DIR, kind, path.name)

@@ -23,10 +23,7 @@ segfaults on ENOSPC), so export stops with a clear error before that happens.
 from __future__ import annotations
 
 import errno
-import fcntl
-import glob
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -195,10 +192,9 @@ def export_dataset(
         settings = dict(asdict(cfg), rate_hz=rate, window=W, hop=H)
         settings.pop("workers")  # does not change the content
         clip_ids = [c.id for c in clips]
-        _remove_stale_temporaries(out)
         try:
-            with atomic_path(out, suffix=".h5") as tmp, _held(tmp):
-                with h5py.File(tmp, "w", track_order=True, locking=False) as f:  # we hold our own lock
+            with atomic_path(out, suffix=".h5") as tmp:
+                with h5py.File(tmp, "w", track_order=True, locking=False) as f:  # atomic_path holds our lock
                     _write_root(f, tax, settings, snap["name"])
                     win = _Windows(f, W, cfg, clip_ids, rate)
                     for i, (c, motion, sigs) in enumerate(_simulated(proj.folder, clips, devices, cfg, rate, cancel)):
@@ -262,42 +258,6 @@ def export_dataset(
     finally:
         if own:
             proj.close()
-
-
-class _held:
-    """Hold an flock on the temporary file while writing: a later export can tell a live writer's
-    temporary from one left behind by a killed process."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
-        return False
-
-
-def _remove_stale_temporaries(out: Path) -> None:
-    """Delete temporaries of ``out`` left by killed exports (those nobody holds a lock on)."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        return
-    for p in folder.glob(f".{glob.escape(out.name)}.*.h5"):
-        try:
-            fd = os.open(p, os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            p.unlink()
-        except OSError:
-            pass  # a live export holds it
-        finally:
-            os.close(fd)
 
 
 SPACE_MARGIN = 16 * 2**20  # HDF5 chunk caches and metadata still to be flushed

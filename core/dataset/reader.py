@@ -22,6 +22,7 @@ import h5py
 import numpy as np
 
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.jsonio import parse_json
 from ..project.taxonomy import Taxonomy
 from .layout import SCHEMA_VERSION, SPLITS
@@ -58,8 +59,7 @@ class DatasetFile:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError(self.path, "no such file")
+        check_input_file(self.path)
         try:
             self.h5 = h5py.File(self.path, "r")
         except OSError as exc:

@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.hashing import sha256_file
 
 UNITS = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254}
@@ -17,11 +18,9 @@ UNITS = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254}
 def check_file(path: str | os.PathLike) -> Path:
     """The path as a Path; InputError when it is missing or a folder."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder, not a file")
-    return path
+    return check_input_file(path)
 
 
 def provenance(importer: str, path: Path, scale: float, unit: str, how: str, **extra: Any) -> Dict[str, Any]:

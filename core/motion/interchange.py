@@ -30,6 +30,7 @@ import numpy as np
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.jsonio import parse_json
 from ..base.limits import FOREARM_M, MAX_FOREARM_M, MAX_FPS, MAX_SPAN_M, MIN_FPS, check_npz
 from .skeletons import Skeleton, get_skeleton
@@ -251,10 +252,9 @@ def _frames(idx: np.ndarray, most: int = 8) -> str:
 def load_motion(path: str | os.PathLike) -> Motion:
     """Read and validate a motion ``.npz``; every problem is an InputError naming the file."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder, not a motion file")
+    check_input_file(path)
     with open(path, "rb") as fh:
         is_zip = fh.read(2) == b"PK"  # every .npz is a zip archive
     if not is_zip:

@@ -24,6 +24,7 @@ from typing import List
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from .commands import AddSegment, Batch
 from .project import Project
 
@@ -37,8 +38,7 @@ _FALSE = {"0", "false", "no", "n", ""}
 def read_label_rows(project: Project, path: str | os.PathLike) -> List[AddSegment]:
     """Parse and check a label CSV against the project; one AddSegment per row."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    check_input_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -54,6 +54,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError, path_text
+from ..base.files import writing_for_project
 from ..base.hashing import sha256_file
 from ..motion.timebase import rational_fps
 from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
@@ -422,7 +423,8 @@ class Project:
                 ) from None
             kw = dict(reconstruct or {})
             kw.setdefault("cache_dir", self.folder / CACHE_DIR / "pose2d")
-            motion = reconstruct_video(path, out=dest, progress=progress, cancel=cancel, **kw)
+            with writing_for_project(self.folder):
+                motion = reconstruct_video(path, out=dest, progress=progress, cancel=cancel, **kw)
             video_path = path_text(path.resolve())
             video_sha = motion.meta.get("video_sha256") or _sha256(path)
             sha = _sha256(dest)
@@ -432,7 +434,7 @@ class Project:
             motion = load_motion(path)
             sha = source_sha = _sha256(path)
             fps = rational_fps(motion.fps)
-            with atomic_path(dest, suffix=".npz") as tmp:
+            with atomic_path(dest, suffix=".npz", owner=self.folder) as tmp:
                 shutil.copyfile(path, tmp)
         row = dict(
             id=cid,

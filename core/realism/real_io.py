@@ -30,6 +30,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.jsonio import parse_json
 from ..base.limits import (
     MAX_RATE_HZ,
@@ -504,8 +505,7 @@ def read_csv(
     after resampling).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    check_input_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -642,8 +642,7 @@ def read_h5(
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    check_input_file(path)
     try:
         with h5py.File(path, "r") as f:
             if group not in f:
@@ -728,8 +727,7 @@ class TsFile:
 def parse_ts(path: str | os.PathLike) -> TsFile:
     """Parse a UEA/UCR ``.ts`` file (equal or unequal length, '?' = missing, no timestamps)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    check_input_file(path)
     header: Dict[str, str] = {}
     cases, labels, where = [], [], []
     in_data = False

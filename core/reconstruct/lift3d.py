@@ -37,6 +37,7 @@ import torch
 import torch.nn as nn
 
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.safe_load import load_torch_weights, tensors_only
 
 CHECKPOINT_URL = "https://dl.fbaipublicfiles.com/video-pose-3d/pretrained_h36m_detectron_coco.bin"
@@ -159,6 +160,7 @@ def load_lifter(
         if not cand.is_file():
             raise InputError(path, f"folder has no {CHECKPOINT_NAME}; {lifter_help()}")
         path = cand
+    check_input_file(path, "lifter checkpoint")
     ck = _torch_load(path)
     if not isinstance(ck, dict):
         raise InputError(path, "checkpoint is not a dict")

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.progress import CancelToken, ProgressFn, check, report
 from ..motion.interchange import Motion, save_motion, validate_motion
 from ..motion.skeletons import get_skeleton
@@ -205,8 +206,7 @@ def track_people(
 ) -> Tracks2D:
     """Stage A: 2D keypoints of every person in the video, from the cache when it has them."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file" if not path.exists() else "is not a file")
+    check_input_file(path)
     pose, det, _, _ = load_models(pose_model, None, detector, device, allow_download, threads)
     report(progress, 0.0, "hashing video")
     vhash = file_hash(path)

@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.hashing import sha256_file
 from ..motion.timebase import rational_fps
 
@@ -80,6 +81,7 @@ class VideoReader:
             raise InputError(self.path, "no such file")
         if self.path.is_dir():
             raise InputError(self.path, "is a folder, not a video file")
+        check_input_file(self.path)
         if self.path.stat().st_size == 0:
             raise InputError(self.path, "empty file (0 bytes), not a video")
         self._cap = self._open()

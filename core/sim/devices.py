@@ -27,6 +27,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ..base.errors import InputError, PresetError
+from ..base.files import check_input_file
 from ..base.jsonio import parse_json
 from ..base.limits import MAX_OFFSET_M, MAX_RATE_HZ, MIN_RATE_HZ
 
@@ -258,8 +259,9 @@ def load_preset(name_or_path: str | os.PathLike) -> DevicePreset:
     s = os.fspath(name_or_path)
     if s.endswith(".json") or os.sep in s:
         p = Path(s)
-        if not p.is_file():
+        if not p.exists():
             raise PresetError(p, "no such device preset file")
+        check_input_file(p, "device preset file")
         text = p.read_bytes()
         where = p
     else:

@@ -27,6 +27,7 @@ import numpy as np
 from ... import __version__
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.files import check_input_file
 from ..base.jsonio import parse_json
 from .simulate import SENSOR_FRAME, ImuSignal, provenance_json
 
@@ -40,7 +41,7 @@ def write_imu_h5(
     noise hardly compresses (13 % for an hour at 100 Hz) and gzip took longer than the simulation."""
     path = Path(path)
     with atomic_path(path, suffix=".h5") as tmp:
-        with h5py.File(tmp, "w") as f:
+        with h5py.File(tmp, "w", locking=False) as f:  # atomic_path holds an flock on tmp
             _write(f, sig, source, compress)
     return path
 
@@ -155,8 +156,7 @@ def read_signal(path: str | os.PathLike, device) -> ImuSignal:
 def read_imu_h5(path: str | os.PathLike) -> Dict[str, Any]:
     """Datasets as arrays and attributes as a dict (JSON attributes decoded)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    check_input_file(path)
     try:
         with h5py.File(path, "r") as f:
             for k in ("time", "acc", "gyro"):

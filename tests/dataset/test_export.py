@@ -17,6 +17,7 @@ import pytest
 from project_factory import make_project, motion_file
 
 from imu2safety.app.cli import main
+from imu2safety.core.base.atomic import _sweep_stale
 from imu2safety.core.base.errors import InputError
 from imu2safety.core.base.progress import Cancelled, CancelToken
 from imu2safety.core.dataset import export as export_mod
@@ -501,7 +502,7 @@ def test_a_live_exports_temporary_is_not_removed(with_earlier):
     def progress(f, msg):
         if 0 < f < 1 and not seen:
             temps = [p for p in out.parent.iterdir() if p.name.startswith(".d.h5.")]
-            export_mod._remove_stale_temporaries(out)  # what a second export would do
+            _sweep_stale(out.parent, out.name, ".h5")  # what a second export would do
             seen.append([p.exists() for p in temps])
 
     export_dataset(folder, out, ExportConfig(val=0, test=0), progress=progress)

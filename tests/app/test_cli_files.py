@@ -1,0 +1,159 @@
+"""The command line never replaces an input, a project file or a special file, never blocks on a
+FIFO given as input (issue 11)."""
+
+import hashlib
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from project_factory import make_project, motion_file
+
+from imu2safety.app.cli import main
+from imu2safety.core.project.project import Project
+
+CLI = [sys.executable, "-m", "imu2safety.app.cli"]
+
+
+def _digest(folder: Path) -> dict:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith("project.sqlite-")
+    }
+
+
+def _error(capsys, *needles) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("imu2safety: error: "), err
+    for n in needles:
+        assert n in err[0], err
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def proj(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("files") / "P", subjects=("S1", "S2", "S3"), seconds=3.0)
+
+
+def test_simulate_never_replaces_its_own_input(tmp_path, capsys):
+    m = motion_file(tmp_path, "x", seconds=2.0)
+    before = m.read_bytes()
+    assert main(["simulate", str(m), "--out", str(m), "--quiet"]) == 2
+    _error(capsys, "x.npz", "is an input of this command")
+    assert m.read_bytes() == before
+    link = tmp_path / "hard.npz"
+    os.link(m, link)
+    assert main(["simulate", str(link), "--out", str(m), "--quiet"]) == 2
+    _error(capsys, "is an input of this command")
+    assert m.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "{P}", "--out", "{P}/project.sqlite", "--quiet"],
+        ["export", "{P}", "--out", "{P}/project.lock", "--quiet"],
+        ["export", "{P}", "--out", "{P}/cache/motion/s1_0.npz", "--quiet"],
+        ["project", "export-labels", "{P}", "{P}/project.sqlite"],
+        ["project", "export-labels", "{P}", "{P}/cache/motion/s1_0.npz"],
+        ["simulate", "{P}/cache/motion/s1_0.npz", "--out", "{P}/cache/motion/s2_0.npz", "--quiet"],
+        ["import", "{src}/s1_0.npz", "--out", "{P}/cache/motion/s2_0.npz"],
+    ],
+)
+def test_outputs_never_replace_project_files(proj, capsys, argv):
+    before = _digest(proj)
+    src = proj.parent / (proj.name + "_src")
+    argv = [a.format(P=proj, src=src) for a in argv]
+    assert main(argv) == 2
+    _error(capsys, "is part of the project")
+    assert _digest(proj) == before
+    with Project.open(proj, readonly=True) as p:
+        assert len(p.clips()) == 6
+        p.load_motion("s1_0")
+
+
+def test_an_output_inside_the_project_folder_but_not_its_own_file_is_fine(proj, capsys):
+    out = proj / "exports" / "d.h5"
+    out.parent.mkdir(exist_ok=True)
+    assert main(["export", str(proj), "--out", str(out), "--quiet"]) == 0
+    assert out.is_file()
+
+
+def test_special_files_and_links_are_never_replaced_as_outputs(tmp_path, capsys):
+    m = motion_file(tmp_path, "m", seconds=2.0)
+    fifo = tmp_path / "fifo.h5"
+    os.mkfifo(fifo)
+    assert main(["simulate", str(m), "--out", str(fifo), "--quiet"]) == 2
+    _error(capsys, "fifo.h5", "named pipe")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    target = tmp_path / "keep.h5"
+    target.write_text("keep")
+    (tmp_path / "link.h5").symlink_to(target)
+    assert main(["simulate", str(m), "--out", str(tmp_path / "link.h5"), "--quiet"]) == 2
+    _error(capsys, "symbolic link")
+    assert target.read_text() == "keep" and (tmp_path / "link.h5").is_symlink()
+    if os.geteuid() == 0:  # as root, '--out /dev/null' replaced the system's /dev/null: a private copy here
+        dev = tmp_path / "null"
+        os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        assert main(["simulate", str(m), "--out", str(dev), "--quiet"]) == 2
+        _error(capsys, "character device")
+        assert stat.S_ISCHR(os.lstat(dev).st_mode)
+
+
+def test_an_unwritable_output_names_the_output_not_a_temporary(tmp_path, capsys):
+    m = motion_file(tmp_path, "m", seconds=2.0)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(ro)], capture_output=True).returncode != 0:
+            pytest.skip("as root a folder is read-only only with chattr +i")
+        undo = ["chattr", "-i", str(ro)]
+    else:
+        ro.chmod(0o555)
+        undo = ["chmod", "755", str(ro)]
+    try:
+        for argv in (
+            ["simulate", str(m), "--out", str(ro / "x.h5"), "--quiet"],
+            ["import", str(m), "--out", str(ro / "y.npz")],
+        ):
+            assert main(argv) == 2
+            line = _error(capsys, str(ro / ("x.h5" if argv[0] == "simulate" else "y.npz")))
+            assert f"{ro}/." not in line  # no hidden temporary name
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def _run(argv, timeout=60, **kw):
+    return subprocess.run(CLI + [str(a) for a in argv], capture_output=True, text=True, timeout=timeout, **kw)
+
+
+@pytest.mark.parametrize("command", ["simulate", "add", "import", "import-labels", "export --device", "realism"])
+def test_a_fifo_as_input_is_refused_at_once(tmp_path, command):
+    """A FIFO blocked forever (in 'project add' while holding the writer lock)."""
+    suffix = {"export --device": ".json", "import-labels": ".csv", "realism": ".h5"}.get(command, ".npz")
+    fifo = tmp_path / ("in" + suffix)
+    os.mkfifo(fifo)
+    proj = tmp_path / "P"
+    with Project.create(proj) as p:
+        p.add_clip(motion_file(tmp_path, "first", seconds=2.0), subject="S1")
+    out = tmp_path / "o.h5"
+    argv = {
+        "simulate": ["simulate", fifo, "--out", out, "--quiet"],
+        "add": ["project", "add", proj, fifo],
+        "import": ["import", fifo, "--out", tmp_path / "o.npz", "--format", "npy"],
+        "import-labels": ["project", "import-labels", proj, fifo],
+        "export --device": ["export", proj, "--out", out, "--device", fifo, "--quiet"],
+        "realism": ["realism", fifo, fifo, "--out", tmp_path / "rep"],
+    }[command]
+    try:
+        r = _run(argv, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{command}: blocked on a FIFO")
+    assert r.returncode == 2, r.stderr
+    assert str(fifo) in r.stderr and "named pipe" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    if command == "add":  # the writer lock was released
+        assert main(["project", "add", str(proj), str(motion_file(tmp_path, "w", seconds=2.0))]) == 0
