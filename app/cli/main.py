@@ -12,10 +12,13 @@ never a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
-from typing import List, Optional
+import threading
+from typing import Iterator, List, Optional
 
 from ... import __version__
 from ...core.base.errors import InputError
@@ -79,9 +82,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             parser.print_help()
             return 0
     try:
-        with command_inputs():
+        gui = args.command in ("workbench", "demo")  # Qt's event loop handles its own signals
+        with command_inputs(), contextlib.nullcontext() if gui else _terminate_as_exception():
             rc = args.func(args)
         return int(rc or 0)
+    except Terminated as exc:
+        print(f"imu2safety: terminated ({exc.name}); nothing half-written was left", file=sys.stderr)
+        return 128 + exc.signum
     except Cancelled:
         print("imu2safety: cancelled", file=sys.stderr)
         return 130
@@ -105,6 +112,34 @@ def main(argv: Optional[List[str]] = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl+C, so atomic writes remove their temporaries."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """While a command runs, SIGTERM/SIGHUP raise :class:`Terminated` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    old = {s: signal.signal(s, _raise_terminated) for s in sigs}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def _os_error(exc: OSError) -> str:
