@@ -11,6 +11,7 @@ from ...core.base.errors import InputError
 from ...core.base.jsonio import parse_json, read_json_file
 from ...core.base.limits import LimitError
 from ...core.project.project import Project
+from ...core.project.store import lock_holder
 from .arguments import number, seed
 
 
@@ -318,6 +319,9 @@ def run_info(args) -> int:
         segs = p.segments()
         tax = p.taxonomy
     print(f"project {args.dir}: {len(clips)} clip(s), {len(segs)} segment(s), taxonomy {tax.data['id']} v{tax.version}")
+    holder = lock_holder(Path(args.dir))
+    if holder:
+        print(f"(being edited by process {holder}: this is its last saved state)")
     if clips:
         print(
             f"\n{'clip':<20} {'subject':<10} {'fps':>11} {'frames':>7} {'trim':>13} {'dur s':>7} "

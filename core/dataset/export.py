@@ -351,17 +351,10 @@ class _Windows:
 
 def simulate_clip(folder: Path, clip, device, cfg: ExportConfig, rate: float):
     """The trimmed motion of a clip and its ``cfg.variants`` simulated signals (thread-safe: no database)."""
-    from ..motion.interchange import load_motion
-    from ..project.project import check_motion_hash
+    from ..project.project import load_clip_motion
     from ..sim.simulate import SimConfig, simulate
 
-    path = Path(folder) / clip.motion_path
-    if not path.is_file():
-        raise InputError(path, f"motion of clip '{clip.id}' is missing from the project cache")
-    check_motion_hash(path, clip.motion_sha256, clip.id)
-    m = load_motion(path)
-    m.meta = dict(m.meta, path=str(path), clip=clip.id)
-    motion = m.slice(clip.trim_in, clip.trim_out)
+    motion = load_clip_motion(Path(folder), clip, trimmed=True)
     seeds = [variant_seed(clip.seed, k, cfg.seed) for k in range(int(cfg.variants))]
     try:
         return motion, [

@@ -20,6 +20,7 @@ from .project import (
     ProjectEvent,
     Segment,
     check_motion_hash,
+    load_clip_motion,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "ProjectEvent",
     "Segment",
     "check_motion_hash",
+    "load_clip_motion",
 ]

@@ -58,7 +58,20 @@ from ..base.files import writing_for_project
 from ..base.hashing import sha256_file
 from ..motion.timebase import rational_fps
 from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
-from .store import CACHE_DIR, DB_NAME, SCHEMA_VERSION, WriterLock, connect, fps_fraction, migrate
+from .store import (
+    CACHE_DIR,
+    DB_NAME,
+    READABLE_VERSIONS,
+    SCHEMA_VERSION,
+    WriterLock,
+    backup,
+    cache_file,
+    check_folder,
+    connect,
+    fps_fraction,
+    migrate,
+    sweep_cache,
+)
 from .taxonomy import Taxonomy, load_taxonomy
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
@@ -203,33 +216,58 @@ class Project:
 
     @classmethod
     def open(cls, folder, readonly: bool = False, who: Optional[str] = None) -> "Project":
+        """Open a project folder; ``readonly`` takes no lock and refuses edits (also on read-only storage)."""
         folder = Path(folder)
         if not folder.is_dir():
             raise InputError(folder, "is a file, not a project folder" if folder.exists() else "no such project folder")
-        if not (folder / DB_NAME).is_file():
+        if not os.path.lexists(folder / DB_NAME):
             raise InputError(folder, f"not a project folder (no {DB_NAME})")
+        check_folder(folder)
         lock = None
         if not readonly:
             lock = WriterLock(folder)
             lock.acquire()
         try:
             db = connect(folder, readonly=readonly)
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if readonly and version != SCHEMA_VERSION:
-                raise InputError(
-                    folder,
-                    f"project schema version {version} needs upgrading to {SCHEMA_VERSION}: open it once for writing",
-                )
-            if not readonly:
-                migrate(db, where=folder)
-            check = db.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise InputError(folder / DB_NAME, f"database is damaged ({check})")
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if readonly and version not in READABLE_VERSIONS:
+                    raise InputError(
+                        folder,
+                        f"project schema version {version} needs upgrading to {SCHEMA_VERSION}: "
+                        "open it once for writing",
+                    )
+                if not readonly:
+                    migrate(db, where=folder)
+                check = db.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise InputError(folder / DB_NAME, f"the project database is damaged ({check})")
+                project = cls(folder, db, lock, readonly, who or _default_who())
+                if not readonly:
+                    backup(db, folder)
+                    sweep_cache(folder, project._referenced_files())
+            except BaseException:
+                db.close()
+                raise
         except BaseException:
             if lock:
                 lock.release()
             raise
-        return cls(folder, db, lock, readonly, who or _default_who())
+        return project
+
+    def _referenced_files(self) -> List[str]:
+        """Cache files a clip row or the edit log (undo/redo may bring a clip back) names."""
+        out = [r["motion_path"] for r in self.db.execute("SELECT motion_path FROM clips")]
+        for (text,) in self.db.execute("SELECT changes FROM edit_log WHERE changes LIKE '%motion_path%'"):
+            try:
+                changes = json.loads(text)
+            except ValueError:
+                continue
+            for c in changes if isinstance(changes, list) else []:
+                for row in (c.get("before"), c.get("after")) if isinstance(c, dict) else ():
+                    if isinstance(row, dict) and isinstance(row.get("motion_path"), str):
+                        out.append(row["motion_path"])
+        return out
 
     def close(self) -> None:
         if self.db is not None:
@@ -303,23 +341,15 @@ class Project:
         return _profile(r).preset() if r is not None else load_preset(name)
 
     def motion_file(self, clip_id: str) -> Path:
+        """The clip's motion file in the project cache (never a file outside the project folder)."""
         c = self.clip(clip_id)
         if not c.motion_path:
             raise InputError(self.folder, f"clip '{clip_id}' has no motion yet (video not reconstructed)")
-        return self.folder / c.motion_path
+        return cache_file(self.folder, c.motion_path, f"clip '{clip_id}'")
 
     def load_motion(self, clip_id: str, trimmed: bool = False):
         """The clip's Motion (checked against the stored hash); ``trimmed`` applies the trim."""
-        from ..motion.interchange import load_motion
-
-        c = self.clip(clip_id)
-        path = self.motion_file(clip_id)
-        if not path.is_file():
-            raise InputError(path, f"motion of clip '{clip_id}' is missing from the project cache")
-        check_motion_hash(path, c.motion_sha256, clip_id)
-        m = load_motion(path)
-        m.meta = dict(m.meta, path=str(path), clip=clip_id)
-        return m.slice(c.trim_in, c.trim_out) if trimmed else m
+        return load_clip_motion(self.folder, self.clip(clip_id), trimmed)
 
     def history(self, limit: Optional[int] = None) -> List[LogEntry]:
         """The edit log, oldest first (the last ``limit`` entries if given)."""
@@ -692,9 +722,31 @@ def _default_who() -> str:
 _sha256 = sha256_file
 
 
+def load_clip_motion(folder: Path, clip: Clip, trimmed: bool = False):
+    """A clip's Motion from the project cache, checked against its stored hash (no database: thread-safe)."""
+    from ..motion.interchange import load_motion
+
+    if not clip.motion_path:
+        raise InputError(folder, f"clip '{clip.id}' has no motion yet (video not reconstructed)")
+    path = cache_file(folder, clip.motion_path, f"clip '{clip.id}'")
+    check_motion_hash(path, clip.motion_sha256, clip.id)
+    m = load_motion(path)
+    if not isinstance(m.meta, dict):
+        raise InputError(path, f"clip '{clip.id}': the motion's 'meta' is not a JSON object; re-add the clip")
+    m.meta = dict(m.meta, path=str(path), clip=clip.id)
+    return m.slice(clip.trim_in, clip.trim_out) if trimmed else m
+
+
 def check_motion_hash(path: Path, sha256: Optional[str], clip_id: str) -> None:
-    """InputError when a clip's cached motion is not the file that was added."""
-    if sha256 and _sha256(path) != sha256:
+    """InputError when a clip's cached motion is not the file that was added (or no hash was stored:
+    a clip's file is never read unchecked)."""
+    if not sha256:
+        raise InputError(
+            path,
+            f"clip '{clip_id}' has no recorded sha256, so its motion cannot be checked (the project database "
+            "was edited by another program?); re-add the clip",
+        )
+    if _sha256(path) != sha256:
         raise InputError(
             path, f"motion of clip '{clip_id}' changed since it was added (sha256 differs); re-add the clip"
         )

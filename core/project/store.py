@@ -27,25 +27,49 @@ Schema versions (``PRAGMA user_version``), applied in order by :func:`migrate`:
 Concurrency: one writer. Opening for writing takes an exclusive, non-blocking
 ``flock`` on ``project.lock``; a second writer gets ``InputError("project is
 open elsewhere (pid N)")``. The lock dies with the process (also on kill -9).
-Read-only opening needs no lock (SQLite WAL gives it a consistent snapshot).
+Read-only opening needs no lock (SQLite WAL gives it a consistent snapshot); on
+read-only storage, where SQLite cannot create the WAL index, the database is
+opened as immutable (after checking that no unmerged WAL is left).
+
+Confinement: the project reads and writes only inside its folder.
+:func:`check_folder` refuses a project whose own files or cache folders are
+symbolic links or special files (a linked ``project.lock`` was followed and
+truncated, a linked ``cache/motion`` made ``add`` write elsewhere);
+:func:`cache_file` resolves a clip's stored ``motion_path`` only to a regular
+file under ``cache/`` reached without links, ``..`` or absolute paths.
+
+Damage: every SQLite error of a project database becomes one InputError naming
+``project.sqlite`` (:class:`ProjectConnection`); a zero-byte database is refused
+(never silently recreated empty) with the way back. :func:`backup` keeps copies
+of the database in ``backups/`` (made when a session opens it for writing and it
+changed since the last copy; the newest :data:`BACKUPS_KEPT` are kept).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import errno
 import fcntl
 import os
 import sqlite3
+import stat
 from fractions import Fraction
-from pathlib import Path
-from typing import Callable, Dict, Optional
+from pathlib import Path, PurePosixPath
+from typing import Callable, Dict, Iterable, List, Optional
 
+from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.files import PROJECT_BACKUPS, PROJECT_CACHE, PROJECT_DB, PROJECT_FILES, PROJECT_LOCK
 from ..motion.timebase import rational_fps
 
-DB_NAME = "project.sqlite"
-LOCK_NAME = "project.lock"
-CACHE_DIR = "cache"
+DB_NAME = PROJECT_DB
+LOCK_NAME = PROJECT_LOCK
+CACHE_DIR = PROJECT_CACHE
+BACKUP_DIR = PROJECT_BACKUPS
+CACHE_SUBDIRS = ("motion", "pose2d", "imu", "real")
+BACKUPS_KEPT = 5
 SCHEMA_VERSION = 3
+READABLE_VERSIONS = (3,)  # versions a read-only open can read without migrating
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -169,6 +193,98 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION, where=None) ->
     return start
 
 
+# -- the folder ---------------------------------------------------------------------------------------
+
+
+def _link_or_special(path: Path, want_dir: bool) -> Optional[str]:
+    """Why ``path`` cannot be one of the project's own entries (None: fine or absent)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return (
+            f"is a symbolic link (to {os.readlink(path)}); a project's own files must be real files inside its "
+            "folder (a link would make it read or write elsewhere): replace the link by the file it points to"
+        )
+    if want_dir and not stat.S_ISDIR(st.st_mode):
+        return "is not a folder"
+    if not want_dir and not stat.S_ISREG(st.st_mode):
+        return "is not a regular file"
+    return None
+
+
+def check_folder(folder: Path) -> None:
+    """InputError when a project file or cache folder is a link or a special file (see the module doc)."""
+    folder = Path(folder)
+    for name in PROJECT_FILES:
+        why = _link_or_special(folder / name, want_dir=False)
+        if why:
+            raise InputError(folder / name, why)
+    for rel in [CACHE_DIR, BACKUP_DIR] + [f"{CACHE_DIR}/{d}" for d in CACHE_SUBDIRS]:
+        why = _link_or_special(folder / rel, want_dir=True)
+        if why:
+            raise InputError(folder / rel, why)
+
+
+def cache_file(folder: Path, rel: Optional[str], what: str) -> Path:
+    """The file a stored relative path names, only if it lies under ``cache/`` without links.
+
+    Refuses absolute paths, ``..``, backslashes and any link on the way (``what``
+    names the owner in the message, e.g. "clip 'walk'").
+    """
+    folder = Path(folder)
+    if not rel:
+        raise InputError(folder, f"{what} has no file in the project")
+    p = PurePosixPath(rel)
+    if p.is_absolute() or ".." in p.parts or "\\" in rel or not p.parts or p.parts[0] != CACHE_DIR or len(p.parts) < 2:
+        raise InputError(
+            folder / DB_NAME,
+            f"{what} names the file {rel!r}, which is not inside the project's {CACHE_DIR}/ folder; "
+            "a project reads only its own files (the database was edited by another program?)",
+        )
+    path = folder
+    for part in p.parts[:-1]:
+        path = path / part
+        why = _link_or_special(path, want_dir=True)
+        if why:
+            raise InputError(path, f"{what}: {why}")
+    path = path / p.parts[-1]
+    if not os.path.lexists(path):
+        raise InputError(path, f"{what}: its file is missing from the project cache")
+    why = _link_or_special(path, want_dir=False)
+    if why:
+        raise InputError(path, f"{what}: {why}")
+    return path
+
+
+def sweep_cache(folder: Path, referenced: Iterable[str]) -> List[str]:
+    """Delete files in ``cache/motion`` that no clip row or edit-log entry names (left by a killed add).
+
+    Call only while holding the writer lock. Returns the names removed.
+    """
+    keep = {PurePosixPath(r).name for r in referenced if r}
+    d = Path(folder) / CACHE_DIR / "motion"
+    removed = []
+    try:
+        entries = list(os.scandir(d))
+    except OSError:
+        return removed
+    for e in entries:
+        if e.name in keep or not e.is_file(follow_symlinks=False):
+            continue
+        if not (e.name.endswith(".npz") or e.name.startswith(".")):
+            continue
+        try:
+            os.unlink(e.path)
+            removed.append(e.name)
+        except OSError:
+            pass
+    return removed
+
+
 class WriterLock:
     """Exclusive, non-blocking flock on ``project.lock``; records the holder's pid."""
 
@@ -177,16 +293,36 @@ class WriterLock:
         self._fd: Optional[int] = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        why = _link_or_special(self.path, want_dir=False)
+        if why:
+            raise InputError(self.path, why)
         try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(self.path, "is a symbolic link; a project's own files must be real files") from None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise InputError(
+                    self.path.parent,
+                    f"project is on read-only storage or not writable ({exc.strerror}): it can be read "
+                    "(project info, export) but not edited; copy it to a writable folder to edit it",
+                ) from None
+            raise InputError(self.path, f"cannot open the writer lock ({exc.strerror or exc})") from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InputError(self.path, "is not a regular file")
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except (OSError, InputError) as exc:
             try:
                 pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             finally:
                 os.close(fd)
+            if isinstance(exc, InputError):
+                raise
             raise InputError(
-                self.path.parent, f"project is open elsewhere (pid {pid}); close it there, or open it read-only"
+                self.path.parent,
+                f"project is open elsewhere (pid {pid}); close it there to edit it here. Reading works "
+                "meanwhile: imu2safety project info, project segments, project export-labels, export",
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -202,28 +338,243 @@ class WriterLock:
                 self._fd = None
 
 
+def lock_holder(folder: Path) -> Optional[str]:
+    """The pid (as text) of a process holding the writer lock, or None (nobody, or it cannot be told)."""
+    path = Path(folder) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+# -- the database -------------------------------------------------------------------------------------
+
+
+def db_error(path: Path, exc: sqlite3.Error) -> InputError:
+    """A one-line InputError for an SQLite error on a project database."""
+    text = str(exc)
+    low = text.lower()
+    if "could not decode to utf-8" in low:
+        col = text.split("column", 1)[1].split("with text", 1)[0].strip() if "column" in text else "?"
+        return InputError(
+            path,
+            f"the project database holds text that is not valid UTF-8 (column {col}); it was edited by "
+            f"another program: {_restore_hint(path.parent)}",
+        )
+    if "locked" in low or "busy" in low:
+        return InputError(path, f"the project database is busy ({text}); try again in a moment")
+    if "full" in low:
+        return InputError(path, f"the disk is full ({text}); free space and try again")
+    if "readonly" in low or "read-only" in low:
+        return InputError(path, f"the project is on read-only storage ({text}); it can be read but not edited")
+    if "i/o" in low or "unable to open" in low:
+        return InputError(path, f"the project database cannot be read ({text})")
+    return InputError(path, f"the project database is damaged ({text}): {_restore_hint(path.parent)}")
+
+
+def _backups(folder: Path) -> List[Path]:
+    try:
+        return sorted(p for p in (Path(folder) / BACKUP_DIR).glob("project-*.sqlite") if p.is_file())
+    except OSError:
+        return []
+
+
+def _restore_hint(folder: Path) -> str:
+    b = _backups(folder)
+    if b:
+        return (
+            f"restore the latest backup, made when the project was last opened for editing: "
+            f"cp {b[-1]} {Path(folder) / DB_NAME}"
+        )
+    return (
+        f"restore {DB_NAME} from a copy of the folder; the clips' motions are still in "
+        f"{Path(folder) / CACHE_DIR / 'motion'} (add them to a new project)"
+    )
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose SQLite errors are one-line InputErrors naming the database (IntegrityError excepted:
+    a constraint is a program error, or the append-only edit log defending itself)."""
+
+    db_path: Path = Path(DB_NAME)
+
+    def _wrap(self, fn, *args):
+        try:
+            return fn(*args)
+        except sqlite3.IntegrityError:
+            raise
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                raise
+            raise db_error(self.connection.db_path, exc) from None
+
+    def execute(self, *args):
+        return self._wrap(super().execute, *args)
+
+    def executemany(self, *args):
+        return self._wrap(super().executemany, *args)
+
+    def fetchone(self):
+        return self._wrap(super().fetchone)
+
+    def fetchall(self):
+        return self._wrap(super().fetchall)
+
+    def fetchmany(self, *args):
+        return self._wrap(super().fetchmany, *args)
+
+    def __next__(self):
+        return self._wrap(super().__next__)
+
+
+class ProjectConnection(sqlite3.Connection):
+    """``sqlite3.Connection`` whose cursors turn SQLite errors into InputErrors (see :class:`_Cursor`)."""
+
+    db_path: Path = Path(DB_NAME)
+
+    def cursor(self, factory=_Cursor):
+        return super().cursor(factory)
+
+    def execute(self, *args):
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args):
+        return self.cursor().executemany(*args)
+
+
 def connect(folder: Path, readonly: bool = False, create: bool = False) -> sqlite3.Connection:
     """Open ``project.sqlite`` (autocommit mode: transactions are explicit)."""
-    path = Path(folder) / DB_NAME
-    if not create and not path.is_file():
-        raise InputError(folder, f"not a project folder (no {DB_NAME}); make one with 'imu2safety project new'")
-    try:
-        if readonly:
-            db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    folder = Path(folder)
+    path = folder / DB_NAME
+    check_folder(folder)
+    if not create:
+        if not path.is_file():
+            raise InputError(folder, f"not a project folder (no {DB_NAME}); make one with 'imu2safety project new'")
+        if path.stat().st_size == 0:
+            raise InputError(
+                path,
+                "is empty (0 bytes): the project database was lost (a full disk, or a copy that failed?); "
+                f"nothing was changed; {_restore_hint(folder)}",
             )
-        else:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 5000")
+    try:
+        db = _open(path, readonly)
+    except sqlite3.OperationalError as exc:
+        if not _on_read_only_storage(folder):
+            raise db_error(path, exc) from None
         if not readonly:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            raise InputError(
+                folder,
+                "project is on read-only storage: it can be read (project info, export) but not edited; "
+                "copy it to a writable folder to edit it",
+            ) from None
+        wal = folder / (DB_NAME + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise InputError(
+                path,
+                "the project is on read-only storage and was not closed cleanly (its journal "
+                f"{wal.name} holds changes): copy the folder to writable storage to read it",
+            ) from None
+        db = _open(path, readonly, immutable=True)
     except sqlite3.DatabaseError as exc:
-        raise InputError(path, f"not a readable project database ({exc})") from None
+        raise db_error(path, exc) from None
     return db
+
+
+def _on_read_only_storage(folder: Path) -> bool:
+    probe = None
+    try:
+        import tempfile
+
+        fd, probe = tempfile.mkstemp(prefix=".write-probe.", dir=folder)
+        os.close(fd)
+        return False
+    except OSError:
+        return True
+    finally:
+        if probe:
+            try:
+                os.unlink(probe)
+            except OSError:
+                pass
+
+
+def _open(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
+    kw = dict(isolation_level=None, check_same_thread=False, factory=ProjectConnection)
+    if readonly:
+        uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+        db = sqlite3.connect(uri, uri=True, **kw)
+    else:
+        db = sqlite3.connect(path, **kw)
+    db.db_path = path
+    db.row_factory = sqlite3.Row
+    raw = db.cursor(sqlite3.Cursor)  # plain SQLite errors here: connect() tells them apart
+    try:
+        raw.execute("PRAGMA foreign_keys = ON")
+        raw.execute("PRAGMA busy_timeout = 5000")
+        if not readonly:
+            raw.execute("PRAGMA journal_mode = WAL")
+            raw.execute("PRAGMA synchronous = FULL")
+        raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def backup(db: sqlite3.Connection, folder: Path) -> Optional[Path]:
+    """Copy the database into ``backups/`` when it changed since the newest copy; keep the newest few."""
+    folder = Path(folder)
+    d = folder / BACKUP_DIR
+    state = _state(db)
+    existing = _backups(folder)
+    if existing:
+        try:
+            old = sqlite3.connect(f"{existing[-1].resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                same = _state(old) == state
+            finally:
+                old.close()
+            if same:
+                return None
+        except sqlite3.Error:
+            pass
+    d.mkdir(exist_ok=True)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    dest = d / f"project-{stamp}.sqlite"
+    with atomic_path(dest, suffix=".sqlite", owner=folder) as tmp:
+        out = sqlite3.connect(tmp)
+        try:
+            db.backup(out)
+        finally:
+            out.close()
+    for old in _backups(folder)[:-BACKUPS_KEPT]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+    return dest
+
+
+def _state(db: sqlite3.Connection):
+    """What tells whether a backup is current: the schema version and the edit log's length (every change
+    to a project is an edit-log entry; the log is append-only)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    try:
+        seq = db.execute("SELECT max(seq), count(*) FROM edit_log").fetchone()
+    except sqlite3.Error:
+        seq = None
+    return (version, tuple(seq) if seq else None)
 
 
 def fps_fraction(row) -> Fraction:
