@@ -41,6 +41,9 @@ def register(sub) -> None:
         help="a window's label must cover at least this fraction of it (default 0.5)",
     )
     p.add_argument("--keep-unlabelled", action="store_true", help="keep windows without a label (y = -1)")
+    p.add_argument(
+        "--allow-empty", action="store_true", help="write the dataset even when it holds no window (refused otherwise)"
+    )
     p.add_argument("--compression", choices=("gzip", "lzf", "none"), default="gzip")
     p.add_argument(
         "--workers",
@@ -67,6 +70,7 @@ def run(args) -> int:
         keep_unlabelled=args.keep_unlabelled,
         compression=args.compression,
         workers=args.workers,
+        allow_empty=args.allow_empty,
     )
     with progress_bar("export", enabled=not args.quiet) as cb:
         s = export_dataset(args.dir, args.out, cfg, progress=cb)

@@ -14,17 +14,23 @@ is a function of the project, the settings and the program version: the same
 inputs give the same content.
 
 The file is written to a temporary name beside ``out`` and renamed when
-complete; an interrupted export leaves any earlier file untouched. Before each
-clip the free space is checked against the clip's uncompressed size plus a
-margin (``SPACE_MARGIN``): HDF5 itself does not survive a full disk (h5py 3.16
-segfaults on ENOSPC), so export stops with a clear error before that happens.
+complete; an interrupted export leaves any earlier file untouched. HDF5 itself
+does not survive a failed write (h5py 3.16 segfaults on a full disk), so the file
+is written through :class:`~.h5sink.GuardedFile`: a full disk, a file-size limit
+or an I/O error ends the export with a clear error after the current clip.
+
+Settings are checked against the project before any work: a window or hop
+longer than every clip, and more device variants than :data:`MAX_VARIANT_BYTES`
+of simulated signals per clip allow, are refused with the limit named. An export
+that would hold no window is refused unless ``allow_empty``; an empty validation
+or test split that was asked for is a warning.
 """
 
 from __future__ import annotations
 
 import errno
 import json
-import shutil
+import math
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
@@ -39,10 +45,14 @@ from ... import __version__
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
 from ..base.progress import CancelToken, ProgressFn, check, report
+from .h5sink import GuardedFile
 from .layout import SCHEMA_VERSION, SEG_DTYPE, SPLITS, UNITS
 from .windows import LABEL_RULE, intervals_for, label_windows
 
 TIME_CHUNK = 4096
+MAX_VARIANTS = 1000
+MAX_VARIANT_BYTES = 2 * 2**30  # simulated signals of one clip's variants held in memory at once
+SIGNAL_BYTES_PER_SAMPLE = 5 * 3 * 8  # acc, gyro, their clean versions and gravity: (N, 3) float64 each
 
 
 @dataclass
@@ -60,15 +70,15 @@ class ExportConfig:
     keep_unlabelled: bool = False
     compression: str = "gzip"  # gzip | lzf | none
     workers: int = 1  # simulation threads ahead of the writer; the output does not depend on it
+    allow_empty: bool = False  # write a dataset even when it holds no window
 
     def check(self) -> None:
         def bad(msg):
             raise InputError(None, msg)
 
-        if not (self.window_s > 0):
-            bad(f"--window must be > 0 s, got {self.window_s}")
-        if not (self.hop_s > 0):
-            bad(f"--hop must be > 0 s, got {self.hop_s}")
+        for opt, v in (("--window", self.window_s), ("--hop", self.hop_s)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not v > 0:
+                bad(f"{opt} must be a finite number of seconds > 0, got {v}")
         if self.split not in ("subject", "clip"):
             bad(f"--split must be 'subject' or 'clip', got {self.split!r}")
         for name in ("val", "test"):
@@ -79,6 +89,11 @@ class ExportConfig:
             bad(f"--val + --test must leave something to train on, got {self.val} + {self.test}")
         if int(self.variants) < 1:
             bad(f"--variants must be >= 1, got {self.variants}")
+        if int(self.variants) > MAX_VARIANTS:
+            bad(
+                f"--variants {self.variants} is more than {MAX_VARIANTS} device realisations per clip; use at most "
+                f"{MAX_VARIANTS} (or export several datasets with different --seed)"
+            )
         if self.rate_hz is not None and not self.rate_hz > 0:
             bad(f"--rate must be > 0 Hz, got {self.rate_hz}")
         if not 0.0 < self.min_fraction <= 1.0:
@@ -189,15 +204,24 @@ def export_dataset(
         H = int(round(cfg.hop_s * rate))
         if W < 2 or H < 1:
             raise InputError(None, f"window {cfg.window_s} s / hop {cfg.hop_s} s are too short at {rate:g} Hz")
+        _check_against_clips(cfg, clips, rate)
+        if not snap["segments"] and not cfg.keep_unlabelled and not cfg.allow_empty:
+            raise InputError(
+                proj.folder,
+                "the project has no labelled segments, so the dataset would hold no window: label clips first, "
+                "or pass --keep-unlabelled (windows with y = -1), or --allow-empty",
+            )
         settings = dict(asdict(cfg), rate_hz=rate, window=W, hop=H)
         settings.pop("workers")  # does not change the content
+        settings.pop("allow_empty")
         clip_ids = [c.id for c in clips]
         try:
-            with atomic_path(out, suffix=".h5") as tmp:
-                with h5py.File(tmp, "w", track_order=True, locking=False) as f:  # atomic_path holds our lock
+            with atomic_path(out, suffix=".h5") as tmp, GuardedFile(tmp) as sink:
+                with h5py.File(sink, "w", track_order=True) as f:
                     _write_root(f, tax, settings, snap["name"])
                     win = _Windows(f, W, cfg, clip_ids, rate)
                     for i, (c, motion, sigs) in enumerate(_simulated(proj.folder, clips, devices, cfg, rate, cancel)):
+                        sink.check()  # a write failed: stop (HDF5 was told it succeeded, see h5sink)
                         report(progress, i / len(clips), f"clip {c.id}")
                         _write_clip(
                             f,
@@ -226,15 +250,27 @@ def export_dataset(
                         (tax.behaviour_of_code(int(k)) if k >= 0 else "unlabelled"): int((y == k).sum())
                         for k in np.unique(y)
                     }
+                    if n_windows == 0 and not cfg.allow_empty:
+                        raise InputError(
+                            out,
+                            f"the dataset would hold 0 windows ({_why_no_windows(clips, segs_by_clip, cfg, rate)}); "
+                            "nothing was written; pass --allow-empty to write it anyway",
+                        )
+                sink.check()
         except (OSError, InputError) as exc:
             os_exc = exc if isinstance(exc, OSError) else exc.__cause__
             if not isinstance(os_exc, OSError):
                 raise
-            if os_exc.errno == errno.ENOSPC:
+            if os_exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise InputError(
                     out,
                     f"disk full while writing the dataset; nothing was written ({os_exc.strerror}; "
                     "free space or choose another disk)",
+                ) from None
+            if os_exc.errno == errno.EFBIG:
+                raise InputError(
+                    out,
+                    f"the file system refused a larger file ({os_exc.strerror}; a file-size limit?); nothing was written",
                 ) from None
             if isinstance(os_exc, PermissionError) or os_exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise InputError(
@@ -244,6 +280,7 @@ def export_dataset(
                 out, f"could not write the dataset ({os_exc.strerror or os_exc}); nothing was written"
             ) from None
         report(progress, 1.0, "done")
+        warnings += _split_warnings(cfg, groups, split_of, counts)
         return ExportSummary(
             path=out,
             n_clips=len(clips),
@@ -260,18 +297,64 @@ def export_dataset(
             proj.close()
 
 
-SPACE_MARGIN = 16 * 2**20  # HDF5 chunk caches and metadata still to be flushed
-
-
-def ensure_space(folder: Path, need: int) -> None:
-    """Raise OSError(ENOSPC) unless ``need`` bytes (raw, before compression) plus a margin are free."""
-    free = shutil.disk_usage(folder).free
-    if free < need + SPACE_MARGIN:
-        raise OSError(
-            errno.ENOSPC,
-            f"No space left on device: {free / 1e6:.1f} MB free, the next clip needs "
-            f"up to {(need + SPACE_MARGIN) / 1e6:.1f} MB",
+def _check_against_clips(cfg: ExportConfig, clips, rate: float) -> None:
+    """Refuse settings that no clip can satisfy, before any simulation (see the module doc)."""
+    longest = max(clips, key=lambda c: c.duration_s)
+    dur = float(longest.duration_s)
+    for opt, v in (("--window", cfg.window_s), ("--hop", cfg.hop_s)):
+        if v > dur:
+            raise InputError(
+                None,
+                f"{opt} {v:g} s is longer than every clip (the longest, '{longest.id}', lasts {dur:.1f} s "
+                "after its trim)",
+            )
+    per_variant = int(math.ceil(dur * rate)) * SIGNAL_BYTES_PER_SAMPLE
+    need = per_variant * int(cfg.variants)
+    if need > MAX_VARIANT_BYTES:
+        most = max(1, MAX_VARIANT_BYTES // max(per_variant, 1))
+        raise InputError(
+            None,
+            f"--variants {cfg.variants} would hold about {_size(need)} of simulated signals in memory "
+            f"for clip '{longest.id}' ({dur:.1f} s at {rate:g} Hz; limit {_size(MAX_VARIANT_BYTES)}): "
+            f"use at most {most}",
         )
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MB"
+
+
+def _why_no_windows(clips, segs_by_clip, cfg: ExportConfig, rate: float) -> str:
+    W = cfg.window_s
+    if all(float(c.duration_s) < W for c in clips):
+        return f"every clip is shorter than the {W:g} s window"
+    labelled = [c for c in clips if segs_by_clip[c.id]]
+    if not labelled and not cfg.keep_unlabelled:
+        return "no clip has labelled segments"
+    return (
+        f"no {W:g} s window is covered to {cfg.min_fraction:g} by one behaviour, or the arm is not observed "
+        "throughout: use a shorter --window, a lower --min-fraction, or --keep-unlabelled"
+    )
+
+
+def _split_warnings(cfg: ExportConfig, groups: Dict[str, str], split_of: Dict[str, str], counts) -> List[str]:
+    """Warnings for a validation or test split that was asked for but is empty."""
+    out = []
+    unit = "subject" if cfg.split == "subject" else "clip"
+    n_groups = len(set(groups.values()))
+    for name, frac in (("val", cfg.val), ("test", cfg.test)):
+        if frac <= 0:
+            continue
+        members = [c for c, s in split_of.items() if s == name]
+        label = "validation" if name == "val" else "test"
+        if not members:
+            out.append(
+                f"the {label} split is empty: --{name} {frac:g} of {n_groups} {unit}(s) rounds to none "
+                f"(at least 3 {unit}s are needed for every split)"
+            )
+        elif counts.get(name, 0) == 0:
+            out.append(f"the {label} split has {len(members)} clip(s) but no windows: {', '.join(sorted(members)[:5])}")
+    return out
 
 
 def _comp(cfg: ExportConfig) -> Dict[str, Any]:
@@ -426,16 +509,6 @@ def _write_clip(
     seeds = [s.seed for s in sigs]
     s0 = sigs[0]
     comp = _comp(cfg)
-    # never let HDF5 meet a full disk (it crashes the process): stop cleanly before a clip that may not fit
-    n_win = 2 * s0.n // max(1, int(round(cfg.hop_s * rate))) + 1
-    raw = (
-        s0.n * (12 * 4 + 1)
-        + len(sigs) * s0.n * 24
-        + motion.joints[..., 0].size * 12
-        + len(sigs) * n_win * win.W * 24
-        + 64 * 1024
-    )
-    ensure_space(Path(f.filename).parent, raw)
     g = f["clips"].create_group(clip.id)
     a = g.attrs
     a["subject"] = clip.subject
