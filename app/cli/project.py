@@ -108,6 +108,12 @@ def register(sub) -> None:
     a = ps.add_parser("import-labels", help="add labelled segments from a CSV (all rows or none)")
     a.add_argument("dir")
     a.add_argument("csv", help="columns clip,start_s,end_s,behaviour,safety[,phase,confidence,annotator,...]")
+    a.add_argument(
+        "--replace",
+        action="store_true",
+        help="first delete the segments of the clips the file names (the file becomes their labels); "
+        "without it a re-import adds only new rows and updates changed ones",
+    )
     a.set_defaults(func=run_import)
 
     a = ps.add_parser("export-labels", help="write all labelled segments to a CSV")
@@ -295,8 +301,8 @@ def run_import(args) -> int:
     from ...core.project.labels_csv import import_labels
 
     with Project.open(args.dir) as p:
-        n = import_labels(p, args.csv)
-    print(f"{args.csv}: {n} segment(s) added", file=sys.stderr)
+        result = import_labels(p, args.csv, replace=args.replace)
+    print(f"{args.csv}: {result}", file=sys.stderr)
     return 0
 
 

@@ -89,12 +89,52 @@ class Taxonomy:
             raise InputError(where, f"unknown safety level '{safety}' (known: {', '.join(self.safety_levels)})")
         if phase not in (None, "") and phase not in self.phases:
             raise InputError(where, f"unknown phase '{phase}' (known: {', '.join(self.phases)})")
+        if phase not in (None, ""):
+            own = self.behaviours[behaviour].get("phases") or []
+            if phase not in own:
+                raise InputError(
+                    where,
+                    f"phase '{phase}' does not belong to behaviour '{behaviour}' "
+                    f"(its phases: {', '.join(own) or 'none'})",
+                )
         if severity is not None:
             allowed = self.safety_levels[safety].get("severities") or []
             if severity not in allowed:
                 raise InputError(
                     where, f"severity {severity} not allowed for safety level '{safety}' (allowed: {allowed or 'none'})"
                 )
+
+    # -- what people write -----------------------------------------------------------------------------
+    def resolve_behaviour(self, text: str, where: Optional[str] = None) -> str:
+        """The behaviour id for an id, a code or a display name, ignoring case and separators
+        ('Losing balance', 'losing-balance', 'LOSING_BALANCE' and '1' all give 'losing_balance')."""
+        return self._resolve(text, self.data["behaviours"], "behaviour", where, codes=True)
+
+    def resolve_safety(self, text: str, where: Optional[str] = None) -> str:
+        """The safety level id for an id, a code or a name ('Unsafe', '1' -> 'unsafe')."""
+        return self._resolve(text, self.data["safety_levels"], "safety level", where, codes=True)
+
+    def resolve_phase(self, text: Optional[str], where: Optional[str] = None) -> Optional[str]:
+        """The phase id for an id or a name ('Lying after' -> 'lying_after'); None for blank."""
+        if text is None or not str(text).strip():
+            return None
+        return self._resolve(text, self.data["phases"], "phase", where, codes=False)
+
+    @staticmethod
+    def _resolve(text: str, entries: List[Dict[str, Any]], what: str, where, codes: bool) -> str:
+        key = normal_name(text)
+        for e in entries:  # ids first: an id never loses to another entry's display name
+            if key == e["id"]:
+                return e["id"]
+        for e in entries:
+            if key == normal_name(str(e.get("name", ""))):
+                return e["id"]
+        if codes and re.fullmatch(r"[0-9]+", str(text).strip()):
+            for e in entries:
+                if int(e["code"]) == int(str(text).strip()):
+                    return e["id"]
+        known = ", ".join(f"{e['id']} ({e['name']})" if e.get("name") else e["id"] for e in entries)
+        raise InputError(where, f"unknown {what} '{text}' (known: {known})")
 
     def extend(self, extension: Optional[Dict[str, Any]]) -> "Taxonomy":
         """The merged taxonomy (built-in entries first, then the extension's)."""
@@ -107,6 +147,11 @@ class Taxonomy:
         data["version"] = f"{self.data['version']}+project.{int(ext.get('revision', 1))}"
         data["extension"] = ext
         return Taxonomy(data, "project taxonomy extension")
+
+
+def normal_name(text: str) -> str:
+    """Lower case, separators (spaces, '-', '_') as one '_', no outer blanks: how names are compared."""
+    return re.sub(r"[\s_\-]+", "_", str(text).strip().lower()).strip("_")
 
 
 def validate_taxonomy(data: Dict[str, Any], where: Optional[str] = None) -> None:

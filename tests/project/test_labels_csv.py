@@ -27,7 +27,7 @@ def proj(tmp_path):
 def test_import_snaps_to_exact_frames(proj, tmp_path):
     f = tmp_path / "l.csv"
     f.write_text(HEADER + "walk,1.001,2.002,falling,unsafe,impact,0.75,bob\nwalk,0,0.5,walking,safe,,,\n")
-    assert import_labels(proj, f) == 2
+    assert import_labels(proj, f).added == 2
     a, b = proj.segments()
     assert (a.start_frame, a.end_frame) == (0, 15)  # 0.5 s * 29.97 = 14.985 -> 15
     assert (b.start_frame, b.end_frame) == (30, 60)  # 1.001 s is exactly frame 30
@@ -53,7 +53,8 @@ def test_every_frame_round_trips_through_csv(proj, tmp_path):
 def test_project_to_csv_to_project_round_trip(tmp_path):
     make_project(tmp_path / "a", subjects=("S1", "S2"))
     with Project.open(tmp_path / "a") as p:
-        p.execute(C.UpdateSegment(p.segments()[0].id, partly_out_of_frame=True, phase="onset", annotator="carol"))
+        fall = next(s for s in p.segments() if s.behaviour == "falling")  # a phase must be its behaviour's
+        p.execute(C.UpdateSegment(fall.id, partly_out_of_frame=True, phase="onset", annotator="carol"))
         export_labels(p, tmp_path / "a.csv")
         clips = p.clips()
         before = p.segments()
