@@ -32,6 +32,7 @@ import errno
 import json
 import math
 import subprocess
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -215,12 +216,14 @@ def export_dataset(
         settings.pop("workers")  # does not change the content
         settings.pop("allow_empty")
         clip_ids = [c.id for c in clips]
-        try:
+        token = _Either(cancel)
+
+        def write():  # runs in a worker thread: signals (Ctrl+C, SIGTERM) never land inside HDF5's callbacks
             with atomic_path(out, suffix=".h5") as tmp, GuardedFile(tmp) as sink:
                 with h5py.File(sink, "w", track_order=True) as f:
                     _write_root(f, tax, settings, snap["name"])
                     win = _Windows(f, W, cfg, clip_ids, rate)
-                    for i, (c, motion, sigs) in enumerate(_simulated(proj.folder, clips, devices, cfg, rate, cancel)):
+                    for i, (c, motion, sigs) in enumerate(_simulated(proj.folder, clips, devices, cfg, rate, token)):
                         sink.check()  # a write failed: stop (HDF5 was told it succeeded, see h5sink)
                         report(progress, i / len(clips), f"clip {c.id}")
                         _write_clip(
@@ -257,6 +260,10 @@ def export_dataset(
                             "nothing was written; pass --allow-empty to write it anyway",
                         )
                 sink.check()
+            return counts, n_windows, per_class
+
+        try:
+            counts, n_windows, per_class = _off_main_thread(write, token)
         except (OSError, InputError) as exc:
             os_exc = exc if isinstance(exc, OSError) else exc.__cause__
             if not isinstance(os_exc, OSError):
@@ -295,6 +302,57 @@ def export_dataset(
     finally:
         if own:
             proj.close()
+
+
+class _Either:
+    """A cancel token that is set when the caller's token is, or when :func:`_off_main_thread` is interrupted."""
+
+    def __init__(self, outer: Optional[CancelToken]):
+        self.outer, self.own = outer, CancelToken()
+
+    def cancel(self) -> None:
+        self.own.cancel()
+
+    def check(self) -> None:
+        if self.outer is not None:
+            self.outer.check()
+        self.own.check()
+
+
+def _off_main_thread(fn, token: _Either):
+    """Run ``fn`` in a worker thread and return its result (or raise its exception).
+
+    The HDF5 writer calls back into Python (:mod:`.h5sink`); a signal handler that raises there
+    (KeyboardInterrupt, the command line's SIGTERM) would make HDF5 fail mid-write and crash. Signal
+    handlers run only in the main thread, so the writing happens elsewhere: an interrupt in the main
+    thread cancels the writer, waits for it to clean up (the temporary is removed), then propagates.
+    """
+    box: Dict[str, Any] = {}
+    done = threading.Event()  # not Thread.join: an interrupted join can leave is_alive() wrong (CPython)
+
+    def run():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="export-writer", daemon=True).start()
+    try:
+        while not done.wait(0.25):
+            pass
+    except BaseException:
+        token.cancel()
+        while not done.is_set():
+            try:
+                done.wait(0.25)
+            except BaseException:  # noqa: BLE001 - a second Ctrl+C: keep waiting for the cleanup
+                token.cancel()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _check_against_clips(cfg: ExportConfig, clips, rate: float) -> None:
