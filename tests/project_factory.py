@@ -46,7 +46,7 @@ def make_project(
     with Project.create(folder, who="tester") as p:
         for i, s in enumerate(subjects):
             for k in range(clips_per_subject):
-                f = motion_file(src, f"{s.lower()}_{k}", seconds=seconds, fps=fps, phase=0.3 * (i + k))
+                f = motion_file(src, f"{s.lower()}_{k}", seconds=seconds, fps=fps, phase=0.3 * i + 0.07 * k)
                 c = p.add_clip(f, subject=s)
                 if labels:
                     n = c.n_frames

@@ -265,6 +265,7 @@ def run_add(args) -> int:
             )
         else:
             print(summary.added[0])
+            _glitch_hint(args.dir, summary.added[0])
         return 130 if summary.cancelled else 0
     err = sys.stderr
     print(summary.text(), file=err)
@@ -280,6 +281,22 @@ def run_add(args) -> int:
     if summary.cancelled:
         return 130
     return 2 if summary.failed else 0
+
+
+def _glitch_hint(folder, clip_id: str) -> None:
+    """After 'glitch' warnings: the trim command that drops the glitch frames at the clip's start and end."""
+    from ...core.project.add_checks import glitch_trim_from
+
+    with Project.open(folder, readonly=True) as p:
+        c = p.clip(clip_id)
+        bad = (c.provenance.get("import") or {}).get("implausible_frames") or []
+    trim = glitch_trim_from(bad, c.n_frames, float(c.fps)) if bad and c.fps > 0 else None
+    if trim:
+        print(
+            f"  to keep frames {trim[0]}-{trim[1]} of {c.n_frames}: imu2safety project trim {folder} {clip_id} "
+            "--drop-glitches",
+            file=sys.stderr,
+        )
 
 
 def run_recipes(args) -> int:
@@ -338,9 +355,11 @@ def run_info(args) -> int:
         nseg[s.clip_id] += 1
     for c in clips:
         fps = f"{c.fps.numerator}/{c.fps.denominator}" if c.fps.denominator != 1 else str(c.fps.numerator)
+        if c.fps <= 0:
+            fps = "invalid"
         print(
             f"{c.id:<20} {c.subject or '-':<10} {fps:>11} {c.n_frames:>7} {f'{c.trim_in}-{c.trim_out}':>13} "
-            f"{_s(c.duration_s):>7} {nseg[c.id]:>5} {c.wrist:<6} {c.profile or 'default'}"
+            f"{_s(c.duration_s) if c.fps > 0 else '?':>7} {nseg[c.id]:>5} {c.wrist:<6} {c.profile or 'default'}"
         )
     subj_of = {c.id: c.subject or "-" for c in clips}
     per_class = defaultdict(Fraction)

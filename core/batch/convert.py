@@ -11,6 +11,7 @@ bad file never stops a batch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from ..base.errors import InputError
+from ..base.files import project_root_of, writing_for_project
 from .items import Item, Result, Settings, import_key, is_video, settings_fingerprint
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
@@ -74,13 +76,16 @@ def _motion(item: Item, settings: Settings):
         from ..reconstruct.pipeline import reconstruct_video
 
         opts = {k: v for k, v in settings.reconstruct.items() if v is not None}
-        if Path(item.path).suffix.lower() == FRAMES_ZIP:
-            with tempfile.TemporaryDirectory(prefix="imu2safety-frames-") as tmp:
-                video, info = frames_zip_to_video(Path(item.path), Path(tmp) / "frames.avi")
-                motion = reconstruct_video(video, **opts)
-            motion.meta.update(frames_zip=info)
-            return motion
-        return reconstruct_video(item.path, **opts)
+        # the batch shares its project's 2D keypoint cache (cache/pose2d): the project writing its own files
+        root = project_root_of(Path(opts["cache_dir"]) / "x") if opts.get("cache_dir") else None
+        with writing_for_project(root) if root is not None else contextlib.nullcontext():
+            if Path(item.path).suffix.lower() == FRAMES_ZIP:
+                with tempfile.TemporaryDirectory(prefix="imu2safety-frames-") as tmp:
+                    video, info = frames_zip_to_video(Path(item.path), Path(tmp) / "frames.avi")
+                    motion = reconstruct_video(video, **opts)
+                motion.meta.update(frames_zip=info)
+                return motion
+            return reconstruct_video(item.path, **opts)
     from ..motion.importers import import_motion
 
     return import_motion(item.path, **item.import_options)
@@ -141,14 +146,14 @@ def frames_zip_to_video(path: Path, out: Path):
 
 def _fill_motion(res: Result, motion, item: Item):
     from ..motion.interchange import implausible_frames, implausible_warning, motion_npz_bytes
-    from ..motion.timebase import rational_fps
+    from ..project.add_checks import check_motion_storable
 
     if Path(item.path).suffix.lower() == ".npz" and not item.import_options:
         res.motion = Path(item.path).read_bytes()  # a motion file already: kept byte for byte, as a single add
     else:
         res.motion = motion_npz_bytes(motion)
     res.motion_sha256 = hashlib.sha256(res.motion).hexdigest()
-    fps = rational_fps(motion.meta.get("fps_exact") or motion.fps)
+    fps = check_motion_storable(motion, item.path)  # what would break info or export later: refused now
     res.fps_num, res.fps_den, res.n_frames = fps.numerator, fps.denominator, motion.n_frames
     bad = implausible_frames(motion)
     res.meta = {

@@ -174,6 +174,13 @@ class BatchRun:
             s.warnings += [f"{Path(item.path).name}: {w}" for w in res.warnings]
         else:
             s.skipped.append((item.path, cid))
+            held = self.project.clip(cid)
+            if item.subject and (held.subject or "") != item.subject:  # kept once: under one subject
+                s.warnings.append(
+                    f"{Path(item.path).name}: the same motion is already clip '{cid}' of subject "
+                    f"{held.subject or '(none)'}, so it was not added again under subject {item.subject} "
+                    "(one motion under two subjects is a train/test leak)"
+                )
         self._done(status, item, cid)
         return status, cid
 

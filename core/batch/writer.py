@@ -116,6 +116,9 @@ class Writer:
                 raise InputError(item.path, f"clip id '{cid}' is taken by another clip in the project")
         else:
             cid = self.project.unique_clip_id(_slug(item.id_hint or Path(item.path).stem))
+        from ..project.add_checks import twin_warnings
+
+        res.warnings += [w.message for w in twin_warnings(self.project, res.motion_sha256, item.path, item.subject)]
         written: List[Path] = []
         try:
             motion_rel = self._store("motion", cid, res.motion_sha256, ".npz", res.motion, written)

@@ -474,6 +474,7 @@ def build_demo_project(files: DemoFiles, progress: ProgressFn | None = None):
                 seed=11,
                 notes="CMU Graphics Lab Motion Capture Database, subject 16 trial 15 "
                 "(mocap.cs.cmu.edu): a walk, no video.",
+                warn=lambda w: None,  # its glitch frames (the only warning) are trimmed just below
             )
             # the file's first frames blend in from a T-pose (32 m/s joint jumps): trimmed away
             p.execute(C.SetTrim(c2.id, MOCAP_TRIM_IN, c2.n_frames))

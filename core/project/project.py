@@ -56,7 +56,7 @@ from ..base.atomic import atomic_path
 from ..base.errors import InputError, path_text
 from ..base.files import writing_for_project
 from ..base.hashing import sha256_file
-from ..motion.timebase import rational_fps
+from .add_checks import AddWarning, ClipWarning, check_motion_storable, check_new_motion
 from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
 from .store import (
     CACHE_DIR,
@@ -105,6 +105,12 @@ class Clip:
         return self.trim_out - self.trim_in
 
     def seconds(self, frame: int) -> Fraction:
+        if self.fps <= 0:
+            raise InputError(
+                None,
+                f"clip '{self.id}' has no valid frame rate stored ({self.fps}); remove it "
+                "(imu2safety project remove) and add its motion again",
+            )
         return Fraction(int(frame)) / self.fps
 
     @property
@@ -422,6 +428,7 @@ class Project:
         reconstruct: Optional[Dict[str, Any]] = None,
         progress=None,
         cancel=None,
+        warn: Optional[Callable[[AddWarning], None]] = None,
     ) -> Clip:
         """Add a motion ``.npz`` or a video as a new clip; one undoable command.
 
@@ -429,15 +436,26 @@ class Project:
         reconstructed with :func:`core.reconstruct.reconstruct_video` (keyword arguments in
         ``reconstruct``: person, pose_model, lifter, detector, device; 2D keypoints are cached in
         ``cache/pose2d``) and the motion written there; the clip keeps the video's path and hash.
+
+        ``clip_id`` must be free (an error otherwise); without it the id comes from the file name,
+        with ``-2``, ``-3``, ... when taken. The motion is checked with
+        :func:`.add_checks.check_motion_storable` (errors) and :func:`.add_checks.check_new_motion`;
+        each :class:`.add_checks.AddWarning` goes to ``warn`` (default: ``warnings.warn``).
         """
         from ..motion.interchange import load_motion
 
         self._writable()
         path = Path(path)
         is_video = path.suffix.lower() in VIDEO_SUFFIXES
-        if clip_id:
+        if clip_id is not None:
             check_clip_id(clip_id, self.folder)
-        cid = self._unique_clip_id(clip_id or _slug(path.stem))
+            if self._id_taken(clip_id):
+                raise InputError(
+                    self.folder,
+                    f"clip id '{clip_id}' is already used by a clip of this project (or by one that undo may bring "
+                    "back): choose another --id, or leave it out to name the clip after its file",
+                )
+        cid = clip_id if clip_id is not None else self._unique_clip_id(_slug(path.stem))
         rel = Path(CACHE_DIR) / "motion" / f"{cid}.npz"
         dest = self.folder / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -458,37 +476,55 @@ class Project:
             video_path = path_text(path.resolve())
             video_sha = motion.meta.get("video_sha256") or _sha256(path)
             sha = _sha256(dest)
-            source_sha = video_sha
-            fps = rational_fps(motion.meta.get("fps_exact") or motion.fps)
         else:
             motion = load_motion(path)
-            sha = source_sha = _sha256(path)
-            fps = rational_fps(motion.fps)
-            with atomic_path(dest, suffix=".npz", owner=self.folder) as tmp:
-                shutil.copyfile(path, tmp)
-        row = dict(
-            id=cid,
-            motion_path=str(rel),
-            motion_sha256=sha,
-            source_path=path_text(path.resolve()),
-            subject=str(subject or ""),
-            fps=float(fps),
-            n_frames=motion.n_frames,
-            trim_in=0,
-            trim_out=motion.n_frames,
-            notes=notes,
-            added_utc=_now(),
-            fps_num=fps.numerator,
-            fps_den=fps.denominator,
-            video_path=video_path,
-            video_sha256=video_sha,
-            wrist=wrist,
-            profile=profile,
-            seed=int(seed) if seed is not None else int(sha[:8], 16) % (2**31),
-            source_sha256=source_sha,
-        )
-        self._validate_clip(row)
-        self.execute(AddClip(row))
+            sha = _sha256(path)
+        source_sha = video_sha if is_video else sha
+        try:
+            fps = check_motion_storable(motion, path)
+            found = check_new_motion(self, motion, path, subject, sha)
+            if not is_video:
+                with atomic_path(dest, suffix=".npz", owner=self.folder) as tmp:
+                    shutil.copyfile(path, tmp)
+                if _sha256(dest) != sha:
+                    raise InputError(path, "changed while it was being added; add it again")
+            row = dict(
+                id=cid,
+                motion_path=str(rel),
+                motion_sha256=sha,
+                source_path=path_text(path.resolve()),
+                subject=str(subject or ""),
+                fps=float(fps),
+                n_frames=motion.n_frames,
+                trim_in=0,
+                trim_out=motion.n_frames,
+                notes=notes,
+                added_utc=_now(),
+                fps_num=fps.numerator,
+                fps_den=fps.denominator,
+                video_path=video_path,
+                video_sha256=video_sha,
+                wrist=wrist,
+                profile=profile,
+                seed=int(seed) if seed is not None else int(sha[:8], 16) % (2**31),
+                source_sha256=source_sha,
+            )
+            self._validate_clip(row)
+            self.execute(AddClip(row))
+        except BaseException:
+            if self._row("clips", cid) is None:
+                try:
+                    dest.unlink()
+                except OSError:
+                    pass
+            raise
+        for w in found:
+            if warn is not None:
+                warn(w)
+            else:
+                import warnings
+
+                warnings.warn(str(w), ClipWarning, stacklevel=2)
         return self.clip(cid)
 
     def add_prepared_clip(
@@ -676,16 +712,16 @@ class Project:
         if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0.0 <= c <= 1.0:
             raise InputError(None, f"confidence must be in [0, 1], got {c!r}")
 
+    def _id_taken(self, cid: str) -> bool:
+        """A clip has the id, or its cache file exists (a clip that undo removed may come back)."""
+        return self._row("clips", cid) is not None or os.path.lexists(self.folder / CACHE_DIR / "motion" / f"{cid}.npz")
+
     def _unique_clip_id(self, base: str) -> str:
-        """An id no clip has, and whose cache file does not exist (an undone clip may come back)."""
-
-        def taken(cid):
-            return self._row("clips", cid) is not None or (self.folder / CACHE_DIR / "motion" / f"{cid}.npz").exists()
-
-        if not taken(base):
+        """``base``, or ``base-2``, ``base-3``, ... : the first id not taken."""
+        if not self._id_taken(base):
             return base
         k = 2
-        while taken(f"{base}-{k}"):
+        while self._id_taken(f"{base}-{k}"):
             k += 1
         return f"{base}-{k}"
 
@@ -797,7 +833,7 @@ def _clip(r) -> Clip:
 
 
 def _segment(r) -> Segment:
-    fps = fps_fraction(r)
+    fps = fps_fraction(r) or Fraction(1)  # a clip without a valid rate is reported where its times are used
     return Segment(
         id=r["id"],
         clip_id=r["clip_id"],

@@ -578,4 +578,6 @@ def _state(db: sqlite3.Connection):
 
 
 def fps_fraction(row) -> Fraction:
-    return Fraction(int(row["fps_num"]), int(row["fps_den"]))
+    """The exact rate of a clip row; 0 when the stored n/d is not a positive rate (see Clip.seconds)."""
+    num, den = int(row["fps_num"]), int(row["fps_den"])
+    return Fraction(num, den) if num > 0 and den > 0 else Fraction(0)
