@@ -1,4 +1,7 @@
-"""``imu2safety project new|add|recipes|import-labels|export-labels|info``: annotation projects from the shell."""
+"""``imu2safety project ACTION``: annotation projects from the shell.
+
+Actions: new, add, recipes, remove, trim, segments, undo, import-labels, export-labels, profile, taxonomy, info.
+"""
 
 from __future__ import annotations
 
@@ -162,6 +165,48 @@ def register(sub) -> None:
     a = ps.add_parser("info", help="clips, labelled time per behaviour and per subject")
     a.add_argument("dir")
     a.set_defaults(func=run_info)
+
+    a = ps.add_parser(
+        "remove",
+        help="remove clips and their segments (undo brings them back)",
+        description="Remove clips and their labelled segments in one undoable step. The motion stays in the "
+        "project cache while the edit log can bring the clip back ('imu2safety project undo DIR').",
+    )
+    a.add_argument("dir")
+    a.add_argument("clips", nargs="+", metavar="CLIP", help="clip id")
+    a.set_defaults(func=run_remove)
+
+    a = ps.add_parser(
+        "trim",
+        help="keep only a part of a clip (seconds of its source)",
+        description="Set the part of a clip that is simulated and exported: --start and --end in seconds of "
+        "the source (they snap to the nearest frame; the end is exclusive), or --drop-glitches to cut the "
+        "frames at the start and end where joints jump implausibly fast. Labels outside the trim are kept "
+        "but not exported.",
+    )
+    a.add_argument("dir")
+    a.add_argument("clip")
+    a.add_argument("--start", type=float, default=None, help="first second kept (default: unchanged)")
+    a.add_argument("--end", type=float, default=None, help="second where the kept part ends (default: unchanged)")
+    a.add_argument("--drop-glitches", action="store_true", help="trim glitch frames at the start and the end")
+    a.add_argument("--reset", action="store_true", help="keep the whole clip again")
+    a.set_defaults(func=run_trim)
+
+    a = ps.add_parser(
+        "segments",
+        help="list labelled segments, or delete some",
+        description="Without --delete: one line per segment (id, clip, start and end in seconds, behaviour, "
+        "safety, phase, severity, annotator). --delete ID... deletes those segments in one undoable step.",
+    )
+    a.add_argument("dir")
+    a.add_argument("--clip", default=None, help="only this clip's segments")
+    a.add_argument("--delete", nargs="+", type=int, default=None, metavar="ID", help="segment ids to delete")
+    a.set_defaults(func=run_segments)
+
+    a = ps.add_parser("undo", help="undo the last edit (the edit log keeps it; run again to undo more)")
+    a.add_argument("dir")
+    a.add_argument("--steps", type=int, default=1, help="how many edits to undo (default 1)")
+    a.set_defaults(func=run_undo)
 
 
 def run_new(args) -> int:
@@ -427,4 +472,102 @@ def run_taxonomy(args) -> int:
         p.execute(C.SetTaxonomyExtension(ext))
         added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]
     print(f"taxonomy extension {'set' if ext else 'removed'}; project behaviours: {', '.join(added) or 'none'}")
+    return 0
+
+
+def run_remove(args) -> int:
+    from ...core.project import commands as C
+
+    with Project.open(args.dir) as p:
+        counts = {cid: len(p.segments(p.clip(cid).id)) for cid in dict.fromkeys(args.clips)}
+        p.execute(C.Batch([C.DeleteClip(cid) for cid in counts], text=f"remove {', '.join(counts)}"))
+    for cid, n in counts.items():
+        print(f"removed clip '{cid}' and its {n} segment(s)")
+    print(f"(undo: imu2safety project undo {args.dir})", file=sys.stderr)
+    return 0
+
+
+def run_trim(args) -> int:
+    from ...core.project import commands as C
+    from ...core.project.add_checks import glitch_trim
+
+    chosen = [args.start is not None or args.end is not None, args.drop_glitches, args.reset]
+    if sum(chosen) != 1:
+        raise InputError(None, "give --start and/or --end, or --drop-glitches, or --reset (one of them)")
+    with Project.open(args.dir) as p:
+        c = p.clip(args.clip)
+        if args.reset:
+            a, b = 0, c.n_frames
+        elif args.drop_glitches:
+            full = p.load_motion(c.id, trimmed=False)
+            found = glitch_trim(full)
+            if found is None:
+                print(f"clip '{c.id}': no glitch frames at its start or end; trim unchanged")
+                return 0
+            a, b = found
+        else:
+            a, b = c.trim_in, c.trim_out
+            for name, v in (("--start", args.start), ("--end", args.end)):
+                if v is not None and not (v == v and abs(v) < 1e9):
+                    raise InputError(None, f"{name} must be a number of seconds, got {v}")
+            if args.start is not None:
+                a = int(round(Fraction(args.start).limit_denominator(10**9) * c.fps))
+            if args.end is not None:
+                b = int(round(Fraction(args.end).limit_denominator(10**9) * c.fps))
+            if not 0 <= a < b <= c.n_frames:
+                raise InputError(
+                    None,
+                    f"trim {_s(c.seconds(a))}-{_s(c.seconds(b))} s must lie in the clip (0-{_s(c.seconds(c.n_frames))}"
+                    " s) and end after it starts",
+                )
+        p.execute(C.SetTrim(c.id, a, b))
+        c = p.clip(c.id)
+    print(
+        f"clip '{c.id}': keeps frames {c.trim_in}-{c.trim_out} of {c.n_frames} "
+        f"({float(c.seconds(c.trim_in)):.3f}-{float(c.seconds(c.trim_out)):.3f} s)"
+    )
+    return 0
+
+
+def run_segments(args) -> int:
+    from ...core.project import commands as C
+
+    if args.delete:
+        with Project.open(args.dir) as p:
+            ids = list(dict.fromkeys(args.delete))
+            for i in ids:
+                p.segment(i)  # an unknown id: one-line error, nothing deleted
+            p.execute(C.Batch([C.DeleteSegment(i) for i in ids], text=f"delete {len(ids)} segment(s)"))
+        print(f"deleted {len(ids)} segment(s) (undo: imu2safety project undo {args.dir})", file=sys.stderr)
+        return 0
+    with Project.open(args.dir, readonly=True) as p:
+        if args.clip is not None:
+            p.clip(args.clip)
+        segs = p.segments(args.clip)
+    print(
+        f"{'id':>6} {'clip':<20} {'start_s':>9} {'end_s':>9} {'behaviour':<20} {'safety':<7} {'phase':<12} sev annotator"
+    )
+    for g in segs:
+        print(
+            f"{g.id:>6} {g.clip_id:<20} {float(g.start_s):>9.3f} {float(g.end_s):>9.3f} {g.behaviour:<20} "
+            f"{g.safety:<7} {g.phase or '-':<12} {'-' if g.severity is None else g.severity:>3} {g.annotator}"
+        )
+    print(f"{len(segs)} segment(s)", file=sys.stderr)
+    return 0
+
+
+def run_undo(args) -> int:
+    if args.steps < 1:
+        raise InputError(None, f"--steps must be >= 1, got {args.steps}")
+    with Project.open(args.dir) as p:
+        done = []
+        for _ in range(args.steps):
+            cmd = p.undo()
+            if cmd is None:
+                break
+            done.append(cmd.text)
+    if not done:
+        print("nothing to undo")
+    for text in done:
+        print(f"undid: {text}")
     return 0

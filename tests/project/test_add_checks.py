@@ -174,6 +174,11 @@ def test_glitch_frames_are_warned_about_at_add_with_the_trim_to_run(tmp_path, fo
     err = capsys.readouterr().err
     assert "warning:" in err and "frames 1, 2, 3, 4" in err and "glitch" in err, err
     assert f"imu2safety project trim {folder} cmu_walk --drop-glitches" in err
+    assert main(["project", "trim", str(folder), "cmu_walk", "--drop-glitches"]) == 0
+    with Project.open(folder, readonly=True) as p:
+        c = p.clip("cmu_walk")
+        assert (c.trim_in, c.trim_out) == (4, c.n_frames)
+        assert len(glitch_trim(p.load_motion("cmu_walk", trimmed=True)) or ()) == 0
 
 
 def test_glitch_trim_finds_leading_and_trailing_runs_only(tmp_path):
