@@ -46,6 +46,7 @@ from ... import __version__
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
 from ..base.progress import CancelToken, ProgressFn, check, report
+from ..motion.interchange import MAX_PLAUSIBLE_SPEED, implausible_frames
 from .h5sink import GuardedFile
 from .layout import SCHEMA_VERSION, SEG_DTYPE, SPLITS, UNITS
 from .windows import LABEL_RULE, intervals_for, label_windows
@@ -226,6 +227,14 @@ def export_dataset(
                     for i, (c, motion, sigs) in enumerate(_simulated(proj.folder, clips, devices, cfg, rate, token)):
                         sink.check()  # a write failed: stop (HDF5 was told it succeeded, see h5sink)
                         report(progress, i / len(clips), f"clip {c.id}")
+                        glitches = implausible_frames(motion) + c.trim_in
+                        if len(glitches):
+                            warnings.append(
+                                f"clip '{c.id}': joints jump faster than {MAX_PLAUSIBLE_SPEED:g} m/s at frames "
+                                f"{', '.join(str(int(j)) for j in glitches[:8])}{' ...' if len(glitches) > 8 else ''} "
+                                "inside its trim: these capture glitches become unreal accelerations in the "
+                                "windows (imu2safety project trim ... --drop-glitches, or --start/--end)"
+                            )
                         _write_clip(
                             f,
                             c,

@@ -211,3 +211,23 @@ def test_a_split_with_clips_but_no_windows_is_warned_about(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "warning:" in err and "no windows" in err
+
+
+def test_glitch_frames_left_inside_the_trim_are_warned_about_at_export(tmp_path, capsys):
+    from importlib import resources
+
+    from imu2safety.core.motion.importers import import_motion
+    from imu2safety.core.motion.interchange import save_motion
+    from imu2safety.core.project import commands as C
+
+    m = import_motion(str(resources.files("imu2safety.resources") / "demo" / "cmu_16_15_walk.bvh"))
+    save_motion(m, tmp_path / "walk.npz")
+    with Project.create(tmp_path / "P") as p:
+        c = p.add_clip(tmp_path / "walk.npz", subject="S1", warn=lambda w: None)
+        p.execute(C.AddSegment(c.id, 0, c.n_frames, "walking", "safe"))
+    assert main(["export", str(tmp_path / "P"), "--out", str(tmp_path / "d.h5"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: clip 'walk': joints jump faster than 15 m/s at frames 1, 2, 3, 4 inside its trim" in err, err
+    assert main(["project", "trim", str(tmp_path / "P"), "walk", "--drop-glitches"]) == 0
+    assert main(["export", str(tmp_path / "P"), "--out", str(tmp_path / "e.h5"), "--quiet"]) == 0
+    assert "joints jump" not in capsys.readouterr().err
