@@ -11,10 +11,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from ...core.base.errors import InputError
+from ...core.base.hashing import sha256_file
 from ...core.base.jsonio import parse_json, read_json_file
 from ...core.base.limits import LimitError
 from ...core.project.project import Project
-from ...core.project.store import lock_holder
+from ...core.project.store import is_device_file, lock_holder
 from .arguments import number, seed
 
 
@@ -444,7 +445,12 @@ def run_profile(args) -> int:
         base = args.base or (args.name if args.name in names else DEFAULT_PRESET)
         preset = p.profile(base).preset() if base in names else load_preset(base)
         data = preset.with_changes(changes).data if changes else preset.data
-        cmds = [C.SetProfile(args.name, data, base=base)] + [C.UpdateClip(c, profile=args.name) for c in args.clips]
+        stored_base = base
+        if base not in names and is_device_file(base):  # the file's content is stored; name where it came from
+            stored_base = f"file {Path(base).resolve()} sha256:{sha256_file(base)}"
+        cmds = [C.SetProfile(args.name, data, base=stored_base)] + [
+            C.UpdateClip(c, profile=args.name) for c in args.clips
+        ]
         p.execute(C.Batch(cmds, text=f"profile {args.name}"))
     print(f"profile '{args.name}' (from {base}){' used by ' + ', '.join(args.clips) if args.clips else ''}")
     return 0

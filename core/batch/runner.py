@@ -77,9 +77,15 @@ class Summary:
 
 
 def resolve_device(project, settings: Settings) -> Settings:
-    """Fill ``settings.device_data`` from the project's profile of that name (workers have no project)."""
+    """Fill ``settings.device_data`` from the project's profile of that name (workers have no project). A device
+    given as a JSON file is stored in the project as a profile first (its content, not its path)."""
     if settings.device:
+        from ..project.store import is_device_file
+
         names = {p.name for p in project.profiles()}
+        if settings.device not in names and is_device_file(settings.device):
+            settings.device = project.store_device_file(settings.device)
+            names.add(settings.device)
         if settings.device in names:
             settings.device_data = project.profile(settings.device).data
         else:

@@ -57,7 +57,7 @@ from ..base.errors import InputError, path_text
 from ..base.files import writing_for_project
 from ..base.hashing import sha256_file
 from .add_checks import AddWarning, ClipWarning, check_motion_storable, check_new_motion
-from .commands import TABLE_KEYS, AddClip, Change, Command, UndoStack
+from .commands import TABLE_KEYS, AddClip, Batch, Change, Command, SetProfile, UndoStack
 from .store import (
     CACHE_DIR,
     DB_NAME,
@@ -68,7 +68,10 @@ from .store import (
     cache_file,
     check_folder,
     connect,
+    device_profile_from_file,
     fps_fraction,
+    is_device_file,
+    legacy_device_file,
     migrate,
     sweep_cache,
 )
@@ -342,9 +345,24 @@ class Project:
         path), else the clip's profile, else the default preset."""
         from ..sim.devices import DEFAULT_PRESET, load_preset
 
-        name = override or self.clip(clip_id).profile or DEFAULT_PRESET
+        clip = self.clip(clip_id)
+        name = override or clip.profile or DEFAULT_PRESET
         r = self.db.execute("SELECT * FROM profiles WHERE name=?", (name,)).fetchone()
-        return _profile(r).preset() if r is not None else load_preset(name)
+        if r is not None:
+            return _profile(r).preset()
+        if not override and is_device_file(name):  # stored as a path by schema v2 (see store)
+            found = legacy_device_file(name, self.folder, cwd_only=True)
+            if found is None:
+                stem = Path(name).stem
+                raise InputError(
+                    None,
+                    f"clip '{clip.id}' uses the device file '{name}', which an older version stored as a path "
+                    "relative to the folder it was added from; it is not found from here: store it in the "
+                    f"project with: imu2safety project profile {self.folder} {stem} --from PATH/{Path(name).name} "
+                    f"--clips {clip.id}",
+                )
+            return load_preset(found)
+        return load_preset(name)
 
     def motion_file(self, clip_id: str) -> Path:
         """The clip's motion file in the project cache (never a file outside the project folder)."""
@@ -456,6 +474,9 @@ class Project:
                     "back): choose another --id, or leave it out to name the clip after its file",
                 )
         cid = clip_id if clip_id is not None else self._unique_clip_id(_slug(path.stem))
+        profile_cmd = None
+        if is_device_file(profile) and self._row("profiles", profile) is None:
+            profile, profile_cmd = self._profile_from_file(Path(profile))
         rel = Path(CACHE_DIR) / "motion" / f"{cid}.npz"
         dest = self.folder / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -509,8 +530,8 @@ class Project:
                 seed=int(seed) if seed is not None else int(sha[:8], 16) % (2**31),
                 source_sha256=source_sha,
             )
-            self._validate_clip(row)
-            self.execute(AddClip(row))
+            self._validate_clip(row, new_profile=profile if profile_cmd else None)
+            self.execute(Batch([profile_cmd, AddClip(row)], text="add clip") if profile_cmd else AddClip(row))
         except BaseException:
             if self._row("clips", cid) is None:
                 try:
@@ -675,7 +696,26 @@ class Project:
     def _now() -> str:
         return _now()
 
-    def _validate_clip(self, row: Dict[str, Any]) -> None:
+    def store_device_file(self, path: str | os.PathLike) -> str:
+        """Store the device JSON at ``path`` as a profile (one undo step, unless a profile already holds that
+        content) and return the profile's name (see :func:`.store.device_profile_from_file`)."""
+        self._writable()
+        name, cmd = self._profile_from_file(Path(path))
+        if cmd is not None:
+            self.execute(cmd)
+        return name
+
+    def _profile_from_file(self, path: Path):
+        """``(profile name, SetProfile or None)`` storing the device JSON at ``path`` in the project."""
+        taken = {r["name"]: r["data"] for r in self.db.execute("SELECT name, data FROM profiles")}
+        name, data, base, new = device_profile_from_file(path, taken)
+        return name, (SetProfile(name, data, base=base) if new else None)
+
+    def _validate_clip(
+        self, row: Dict[str, Any], before: Optional[Dict[str, Any]] = None, new_profile: Optional[str] = None
+    ) -> None:
+        """InputError for an invalid clip row (``before``: the row it replaces; a profile that did not
+        change is not checked again, so a clip keeps working while its v2 device file is missing)."""
         n = int(row["n_frames"])
         a, b = row["trim_in"], row["trim_out"]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
@@ -688,8 +728,15 @@ class Project:
             raise InputError(None, f"wrist must be 'left' or 'right', got {row['wrist']!r}")
         if isinstance(row["seed"], bool) or not isinstance(row["seed"], int) or row["seed"] < 0:
             raise InputError(None, f"seed must be a whole number >= 0, got {row['seed']!r}")
-        if row.get("profile"):
-            if self._row("profiles", row["profile"]) is None:
+        prof = row.get("profile")
+        if prof and prof != new_profile and not (before is not None and before.get("profile") == prof):
+            if self._row("profiles", prof) is None and is_device_file(prof):
+                raise InputError(
+                    None,
+                    f"device '{prof}' is a file: store it in the project first "
+                    f"(imu2safety project profile {self.folder} NAME --from {prof}) and use that profile's name",
+                )
+            if self._row("profiles", prof) is None:
                 from ..sim.devices import load_preset
 
                 load_preset(row["profile"])  # a built-in preset id, or PresetError

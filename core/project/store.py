@@ -18,11 +18,18 @@ Schema versions (``PRAGMA user_version``), applied in order by :func:`migrate`:
   log gains ``merge_key`` and triggers that refuse UPDATE/DELETE on it
   (append-only). The v1 float fps is snapped to a rational with
   :func:`~imu2safety.core.motion.timebase.rational_fps` (29.97 -> 30000/1001).
-- v3 (current): clips gain ``source_sha256`` (the file the clip was made from),
+- v3: clips gain ``source_sha256`` (the file the clip was made from),
   ``import_key`` (that hash plus the conversion settings: a batch skips a file
   whose key is in the project) and ``provenance`` (JSON: how the clip and its
   labels were made, e.g. the dataset recipe and mapping table). Earlier clips
   get NULL, NULL and ``{}``.
+- v4 (current): same tables; a clip's ``profile`` names a profile row or a built-in
+  preset, never a file. v3 and earlier stored a device JSON given as a path as that path,
+  relative to the working directory of the command that added the clip (a later
+  export from another folder failed or used another file). The migration stores
+  each such file's content as a profile (found relative to the working directory,
+  else to the project folder or its parent; the edit log names the file and its
+  sha256); a file it cannot find is left as it was, and using it says how to store it.
 
 Concurrency: one writer. Opening for writing takes an exclusive, non-blocking
 ``flock`` on ``project.lock``; a second writer gets ``InputError("project is
@@ -55,7 +62,7 @@ import sqlite3
 import stat
 from fractions import Fraction
 from pathlib import Path, PurePosixPath
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
@@ -68,8 +75,8 @@ CACHE_DIR = PROJECT_CACHE
 BACKUP_DIR = PROJECT_BACKUPS
 CACHE_SUBDIRS = ("motion", "pose2d", "imu", "real")
 BACKUPS_KEPT = 5
-SCHEMA_VERSION = 3
-READABLE_VERSIONS = (3,)  # versions a read-only open can read without migrating
+SCHEMA_VERSION = 4
+READABLE_VERSIONS = (3, 4)  # versions a read-only open can read without migrating
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -163,11 +170,102 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     _script(db, _V3)
 
 
-# version N -> N + 1
-MIGRATIONS: Dict[int, Callable[[sqlite3.Connection], None]] = {
-    0: _migrate_0_to_1,
-    1: _migrate_1_to_2,
-    2: _migrate_2_to_3,
+def is_device_file(name: Optional[str]) -> bool:
+    """Whether a clip's ``profile`` text names a JSON file rather than a profile or preset id."""
+    return bool(name) and (name.endswith(".json") or os.sep in name or bool(os.altsep and os.altsep in name))
+
+
+def legacy_device_file(name: str, folder: Optional[Path], cwd_only: bool = False) -> Optional[Path]:
+    """Where a device file stored as a path by schema v3 or earlier is now: absolute as given; relative to the
+    working directory, else (unless ``cwd_only``) to the project folder or its parent."""
+    p = Path(name).expanduser()
+    if p.is_absolute():
+        return p if p.is_file() else None
+    bases = [Path.cwd()] + ([] if cwd_only or folder is None else [Path(folder), Path(folder).resolve().parent])
+    for b in bases:
+        if (b / p).is_file():
+            return b / p
+    return None
+
+
+def device_profile_from_file(path: Path, taken: Dict[str, str]) -> Tuple[str, Dict, str, bool]:
+    """``(name, preset data, base, new)`` for storing the device JSON at ``path`` as a profile.
+
+    ``taken`` maps existing profile names to their stored JSON. The name is the file's stem
+    (``mydev.json`` -> ``mydev``); the same content reuses that profile (``new`` False); other
+    content under a taken name gets ``<stem>-<sha256[:8]>``.
+    """
+    import hashlib
+    import json
+    import re
+
+    from ..sim.devices import load_preset
+
+    preset = load_preset(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = preset.data
+    text = json.dumps(data, sort_keys=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem).strip("._-") or "device"
+    base = f"file {path.resolve()} sha256:{sha}"
+    for name in (stem, f"{stem}-{sha[:8]}"):
+        if name not in taken:
+            return name, data, base, True
+        if json.loads(taken[name]) == json.loads(text):
+            return name, data, base, False
+    return f"{stem}-{sha[:16]}", data, base, True
+
+
+def _migrate_3_to_4(db: sqlite3.Connection, folder: Optional[Path] = None) -> None:
+    import datetime as dt
+    import json
+
+    taken = {r[0]: r[1] for r in db.execute("SELECT name, data FROM profiles")}
+    cols = [r[1] for r in db.execute("PRAGMA table_info(clips)")]
+    changes, stored = [], []
+    for row in db.execute("SELECT * FROM clips WHERE profile IS NOT NULL ORDER BY id").fetchall():
+        before = dict(zip(cols, row))
+        prof = before["profile"]
+        if prof in taken or not is_device_file(prof):
+            continue
+        path = legacy_device_file(prof, folder)
+        if path is None:
+            continue
+        try:
+            name, data, base, new = device_profile_from_file(path, taken)
+        except InputError:
+            continue  # not a valid preset: left as it was; using it names the problem
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if new:
+            prow = {"name": name, "base": base, "data": json.dumps(data, sort_keys=True), "modified_utc": now}
+            db.execute("INSERT INTO profiles VALUES (:name, :base, :data, :modified_utc)", prow)
+            taken[name] = prow["data"]
+            changes.append({"table": "profiles", "key": name, "before": None, "after": prow})
+        after = dict(before, profile=name)
+        db.execute("UPDATE clips SET profile=? WHERE id=?", (name, before["id"]))
+        changes.append({"table": "clips", "key": before["id"], "before": before, "after": after})
+        stored.append(f"{prof} -> profile '{name}' ({base})")
+    if changes:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        db.execute(
+            "INSERT INTO edit_log (time_utc, who, action, command, text, changes, merge_key) VALUES (?,?,?,?,?,?,?)",
+            (
+                now,
+                "imu2safety upgrade",
+                "do",
+                "StoreDeviceFiles",
+                "store device file(s) in the project: " + "; ".join(stored),
+                json.dumps(changes, default=str),
+                None,
+            ),
+        )
+
+
+# version N -> N + 1; each takes the connection and the project folder
+MIGRATIONS: Dict[int, Callable[[sqlite3.Connection, Optional[Path]], None]] = {
+    0: lambda db, folder: _migrate_0_to_1(db),
+    1: lambda db, folder: _migrate_1_to_2(db),
+    2: lambda db, folder: _migrate_2_to_3(db),
+    3: _migrate_3_to_4,
 }
 
 
@@ -183,7 +281,7 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION, where=None) ->
     while version < target:
         db.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[version](db)
+            MIGRATIONS[version](db, Path(where) if where is not None else None)
             db.execute(f"PRAGMA user_version = {version + 1}")
             db.execute("COMMIT")
         except BaseException:

@@ -416,7 +416,7 @@ def test_a_failed_migration_changes_nothing(tmp_path, monkeypatch):
     db.close()
     real = project_store.MIGRATIONS[1]
 
-    def half_done(db):
+    def half_done(db, folder=None):
         project_store._script(db, "ALTER TABLE clips ADD COLUMN fps_num INTEGER NOT NULL DEFAULT 0")
         raise RuntimeError("power cut")
 
