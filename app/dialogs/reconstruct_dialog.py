@@ -42,13 +42,21 @@ from ...widgets.video_view import VideoView
 from ..workers import Worker, start
 
 
-def find_people(video, detector, pose_model, cache_dir, progress=None, cancel=None):
-    """Stage A with model objects built once (reused for stage B): returns (tracks, pose, detector)."""
+def find_people(video, detector, pose_model, cache_dir, progress=None, cancel=None, project_folder=None):
+    """Stage A with model objects built once (reused for stage B): returns (tracks, pose, detector).
+    ``project_folder``: the project whose ``cache/pose2d`` is ``cache_dir`` (it may write there)."""
+    import contextlib
+
+    from ...core.base.files import writing_for_project
     from ...core.reconstruct.engines import load_models
     from ...core.reconstruct.pipeline import track_people
 
     pose, det, _, _ = load_models(pose_model or None, None, detector or "auto")
-    tracks = track_people(video, detector=det, pose_model=pose, cache_dir=cache_dir, progress=progress, cancel=cancel)
+    own = writing_for_project(project_folder) if project_folder is not None else contextlib.nullcontext()
+    with own:  # in the worker thread: the project's own cache may be written
+        tracks = track_people(
+            video, detector=det, pose_model=pose, cache_dir=cache_dir, progress=progress, cancel=cancel
+        )
     return tracks, pose, det
 
 
@@ -155,7 +163,7 @@ class ReconstructDialog(QDialog):
         det = self._detector_obj or self.detector.currentText().strip()
         pose = self._pose_obj or (self.pose_edit.text().strip() or None)
         cache = Path(self.project.folder) / "cache" / "pose2d"
-        w = Worker(find_people, video, det, pose, cache)
+        w = Worker(find_people, video, det, pose, cache, project_folder=Path(self.project.folder))
         w.signals.progress.connect(lambda f, m: (self.progress.setValue(int(1000 * f)), self.status.setText(m)))
         w.signals.finished.connect(self._found)
         w.signals.failed.connect(self._failed)
