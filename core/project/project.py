@@ -77,6 +77,7 @@ from .store import (
 )
 from .taxonomy import Taxonomy, load_taxonomy
 
+_SQL_INT_MIN, _SQL_INT_MAX = -(2**63), 2**63 - 1
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 
 
@@ -323,10 +324,12 @@ class Project:
         return [_segment(r) for r in rows]
 
     def segment(self, segment_id: int) -> Segment:
-        r = self.db.execute(
-            "SELECT s.*, c.fps_num, c.fps_den FROM segments s JOIN clips c ON s.clip_id = c.id WHERE s.id=?",
-            (int(segment_id),),
-        ).fetchone()
+        sid = int(segment_id)
+        r = None
+        if _SQL_INT_MIN <= sid <= _SQL_INT_MAX:  # a larger number is no segment (SQLite cannot even compare it)
+            r = self.db.execute(
+                "SELECT s.*, c.fps_num, c.fps_den FROM segments s JOIN clips c ON s.clip_id = c.id WHERE s.id=?", (sid,)
+            ).fetchone()
         if r is None:
             raise InputError(self.folder, f"no segment {segment_id} in this project")
         return _segment(r)
@@ -671,6 +674,8 @@ class Project:
                 )
 
     def _row(self, table: str, key) -> Optional[Dict[str, Any]]:
+        if isinstance(key, int) and not _SQL_INT_MIN <= key <= _SQL_INT_MAX:
+            return None
         r = self.db.execute(f"SELECT * FROM {table} WHERE {TABLE_KEYS[table]}=?", (key,)).fetchone()
         return None if r is None else dict(r)
 

@@ -85,6 +85,8 @@ def test_list_and_delete_segments(proj, capsys):
     capsys.readouterr()
     assert main(["project", "segments", str(proj), "--delete", "999", str(ids[0])]) == 2
     _err(capsys, "no segment 999")
+    assert main(["project", "segments", str(proj), "--delete", str(2**70)]) == 2  # was an internal error
+    _err(capsys, f"no segment {2**70}")
     assert main(["project", "undo", str(proj)]) == 0
     with Project.open(proj, readonly=True) as p:
         assert len(p.segments("s2_0")) == 2
