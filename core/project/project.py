@@ -821,6 +821,21 @@ def load_clip_motion(folder: Path, clip: Clip, trimmed: bool = False):
     m = load_motion(path)
     if not isinstance(m.meta, dict):
         raise InputError(path, f"clip '{clip.id}': the motion's 'meta' is not a JSON object; re-add the clip")
+    clip.seconds(0)  # InputError when no valid frame rate is stored
+    n, a, b = clip.n_frames, clip.trim_in, clip.trim_out
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, a, b)) or n != m.n_frames:
+        raise InputError(
+            Path(folder) / DB_NAME,
+            f"clip '{clip.id}': the stored frame count {n!r} is not its motion's {m.n_frames} (the database was "
+            f"edited by another program?): remove the clip (imu2safety project remove {folder} {clip.id}) and add "
+            "it again",
+        )
+    if not (0 <= a < b <= n and b - a >= 2):
+        raise InputError(
+            Path(folder) / DB_NAME,
+            f"clip '{clip.id}': the stored trim {a!r}-{b!r} does not fit its {n} frames; reset it: "
+            f"imu2safety project trim {folder} {clip.id} --reset",
+        )
     m.meta = dict(m.meta, path=str(path), clip=clip.id)
     return m.slice(clip.trim_in, clip.trim_out) if trimmed else m
 
@@ -860,6 +875,11 @@ def _slug(stem: str) -> str:
     return s if s[0].isalpha() else "c" + s
 
 
+def _stored_int(v) -> int:
+    """An integer column as stored, or -1 when another program stored something else (reported where used)."""
+    return v if isinstance(v, int) and not isinstance(v, bool) else -1
+
+
 def _clip(r) -> Clip:
     return Clip(
         id=r["id"],
@@ -870,12 +890,12 @@ def _clip(r) -> Clip:
         video_sha256=r["video_sha256"],
         subject=r["subject"],
         fps=fps_fraction(r),
-        n_frames=r["n_frames"],
-        trim_in=r["trim_in"],
-        trim_out=r["trim_out"],
+        n_frames=_stored_int(r["n_frames"]),
+        trim_in=_stored_int(r["trim_in"]),
+        trim_out=_stored_int(r["trim_out"]),
         wrist=r["wrist"],
         profile=r["profile"],
-        seed=r["seed"],
+        seed=_stored_int(r["seed"]),
         notes=r["notes"],
         added_utc=r["added_utc"],
         source_sha256=r["source_sha256"],

@@ -510,6 +510,10 @@ class _Cursor(sqlite3.Cursor):
     def _wrap(self, fn, *args):
         try:
             return fn(*args)
+        except UnicodeDecodeError as exc:  # SQLite's own message quotes damaged schema bytes
+            raise db_error(
+                self.connection.db_path, sqlite3.DatabaseError(f"malformed database ({exc.reason})")
+            ) from None
         except sqlite3.IntegrityError:
             raise
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
@@ -586,6 +590,8 @@ def connect(folder: Path, readonly: bool = False, create: bool = False) -> sqlit
         db = _open(path, readonly, immutable=True)
     except sqlite3.DatabaseError as exc:
         raise db_error(path, exc) from None
+    except UnicodeDecodeError as exc:  # SQLite's message quotes damaged schema text
+        raise db_error(path, sqlite3.DatabaseError(f"malformed database schema ({exc.reason})")) from None
     return db
 
 
@@ -677,5 +683,6 @@ def _state(db: sqlite3.Connection):
 
 def fps_fraction(row) -> Fraction:
     """The exact rate of a clip row; 0 when the stored n/d is not a positive rate (see Clip.seconds)."""
-    num, den = int(row["fps_num"]), int(row["fps_den"])
-    return Fraction(num, den) if num > 0 and den > 0 else Fraction(0)
+    num, den = row["fps_num"], row["fps_den"]
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (num, den))
+    return Fraction(num, den) if ok else Fraction(0)

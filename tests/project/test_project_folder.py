@@ -306,3 +306,41 @@ def test_a_killed_add_really_leaves_nothing_behind(tmp_path, proj):
                         if ch.table == "clips" and row and row.get("motion_path"):
                             logged.add(Path(row["motion_path"]).name)
             assert set(os.listdir(proj / "cache" / "motion")) <= used | logged
+
+
+@pytest.mark.parametrize("seed", [0, 5, 11])
+def test_random_byte_flips_give_one_line_errors(tmp_path, proj, capsys, seed):
+    """Flipped bytes in the schema made SQLite quote invalid UTF-8 in its own message (a UnicodeDecodeError)."""
+    import random
+
+    rnd = random.Random(seed)
+    db = sqlite3.connect(proj / "project.sqlite")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = bytearray((proj / "project.sqlite").read_bytes())
+    for _ in range(40):
+        data[rnd.randrange(100, 4096)] = rnd.randrange(256)  # page 1: the schema
+    (proj / "project.sqlite").write_bytes(bytes(data))
+    for argv in (["project", "info", str(proj)], ["export", str(proj), "--out", str(tmp_path / "d.h5"), "--quiet"]):
+        rc = main(argv)
+        err = capsys.readouterr().err
+        assert "internal error" not in err and "Traceback" not in err, err
+        assert rc in (0, 2)
+
+
+@pytest.mark.parametrize(
+    "column, value, words",
+    [
+        ("fps_num", "'abc'", "frame rate"),
+        ("trim_in", "1000000", "trim"),
+        ("n_frames", "5", "frame count"),
+        ("trim_out", "'x'", "trim"),
+        ("seed", "'s'", "seed"),
+    ],
+)
+def test_odd_values_in_a_clip_row_are_named_where_used(tmp_path, proj, capsys, column, value, words):
+    _sql(proj, f"UPDATE clips SET {column}={value} WHERE id='s1_0'")
+    assert main(["project", "info", str(proj)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(proj), "--out", str(tmp_path / "d.h5"), "--quiet"]) == 2
+    _err(capsys, "s1_0", words)
