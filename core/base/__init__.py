@@ -2,6 +2,9 @@
 
 - :mod:`.errors`    ``InputError`` (one line naming the file and the problem), ``PresetError``, ``path_text``
 - :mod:`.atomic`    ``atomic_path``: write beside the target, rename when complete
+- :mod:`.files`     ``check_input_file`` (regular files only: nothing blocks on a FIFO),
+  ``check_output_file`` (never a special file, a link, an input or a project's own file),
+  ``command_inputs``, ``writing_for_project``, the project folder layout names
 - :mod:`.hashing`   ``sha256_file``
 - :mod:`.progress`  ``CancelToken``, ``Cancelled``, ``report``, ``check`` for long work
 - :mod:`.limits`    every size and range limit in one place: ``check_alloc``, ``check_samples``,

@@ -3,6 +3,7 @@
 Public API:
 
 - :mod:`.export`   ``export_dataset(project, out, ExportConfig(...))``
+- :mod:`.h5sink`   ``GuardedFile``: HDF5 written so that a failed write is an error, never a crash
 - :mod:`.layout`   the file layout: groups, datasets, attributes, units, ``SCHEMA_VERSION``
 - :mod:`.windows`  fixed-length windows and the label rule
 - :mod:`.reader`   ``open_dataset``, ``DatasetFile``, ``WindowDataset`` (a torch ``Dataset``)
