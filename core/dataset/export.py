@@ -181,6 +181,20 @@ def export_dataset(
         tax = snap["taxonomy"]
         segs_by_clip: Dict[str, list] = {c.id: [] for c in clips}
         for s in snap["segments"]:
+            unknown = (
+                f"behaviour '{s.behaviour}'"
+                if s.behaviour not in tax.behaviours
+                else f"safety level '{s.safety}'"
+                if s.safety not in tax.safety_levels
+                else None
+            )  # what the dataset needs a code for (an older project may hold a phase its behaviour lacks: kept)
+            if unknown:
+                raise InputError(
+                    proj.folder,
+                    f"segment {s.id} of clip '{s.clip_id}' has the {unknown}, which the project's taxonomy does not "
+                    f"know (the database was edited by another program?): delete it (imu2safety project segments "
+                    f"{proj.folder} --delete {s.id}) or extend the taxonomy",
+                )
             segs_by_clip[s.clip_id].append(s)
         warnings: List[str] = []
         if cfg.split == "subject":

@@ -48,7 +48,7 @@ COLUMNS = REQUIRED + OPTIONAL
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n", ""}
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_INTEGER = re.compile(r"[+-]?[0-9]{1,9}", re.ASCII)
 MAX_SECONDS = Decimal(10) ** 9  # ~32 years: far beyond any clip, small enough to convert exactly at once
 
 

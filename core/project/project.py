@@ -303,7 +303,17 @@ class Project:
     def taxonomy(self) -> Taxonomy:
         if self._taxonomy is None:
             row = self._row("meta", "taxonomy_extension")
-            self._taxonomy = load_taxonomy().extend(json.loads(row["value"]) if row else None)
+            ext = None
+            if row:
+                try:
+                    ext = json.loads(row["value"])
+                except (TypeError, ValueError):
+                    raise InputError(
+                        self.folder / DB_NAME,
+                        "the project's taxonomy extension is not valid JSON (the database was edited by another "
+                        f"program?): {_restore_hint_for(self.folder)}",
+                    ) from None
+            self._taxonomy = load_taxonomy().extend(ext)
         return self._taxonomy
 
     def clips(self) -> List[Clip]:
@@ -386,14 +396,7 @@ class Project:
             rows = self.db.execute("SELECT * FROM edit_log ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()[::-1]
         return [
             LogEntry(
-                r["seq"],
-                r["time_utc"],
-                r["who"],
-                r["action"],
-                r["command"],
-                r["text"],
-                [Change.from_dict(c) for c in json.loads(r["changes"])],
-                r["merge_key"],
+                r["seq"], r["time_utc"], r["who"], r["action"], r["command"], r["text"], _changes(r), r["merge_key"]
             )
             for r in rows
         ]
@@ -926,5 +929,30 @@ def _segment(r) -> Segment:
     )
 
 
+def _changes(r) -> List[Change]:
+    """An edit-log entry's changes; none when another program stored something unreadable (its undo does
+    nothing rather than keeping the project from opening)."""
+    try:
+        return [Change.from_dict(c) for c in json.loads(r["changes"])]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return []
+
+
+def _restore_hint_for(folder: Path) -> str:
+    from .store import _restore_hint
+
+    return _restore_hint(folder)
+
+
 def _profile(r) -> Profile:
-    return Profile(name=r["name"], base=r["base"], data=json.loads(r["data"]), modified_utc=r["modified_utc"])
+    try:
+        data = json.loads(r["data"])
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise InputError(
+            None,
+            f"device profile '{r['name']}' in the project is not a JSON object (the database was edited by "
+            "another program?); set it again: imu2safety project profile DIR NAME --from PRESET",
+        )
+    return Profile(name=r["name"], base=r["base"], data=data, modified_utc=r["modified_utc"])

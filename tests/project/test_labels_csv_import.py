@@ -147,6 +147,7 @@ def test_a_phase_is_checked_against_its_behaviour(proj, tmp_path, row, words):
         ("walk,1e-999999999,1,walking,safe,,,", None),  # = 0 s: fine
         ("walk,0,inf,walking,safe,,,", "must be a finite number"),
         ("walk,0,1,falling,unsafe,,２,", "severity must be a whole number"),  # a full-width digit
+        ("walk,0,1,falling,unsafe,," + "9" * 5000 + ",", "severity must be a whole number"),  # int() refuses 4300+
     ],
 )
 def test_numbers_are_read_strictly(proj, tmp_path, row, words):

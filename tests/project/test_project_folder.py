@@ -344,3 +344,37 @@ def test_odd_values_in_a_clip_row_are_named_where_used(tmp_path, proj, capsys, c
     capsys.readouterr()
     assert main(["export", str(proj), "--out", str(tmp_path / "d.h5"), "--quiet"]) == 2
     _err(capsys, "s1_0", words)
+
+
+@pytest.mark.parametrize(
+    "sql, argv0, words",
+    [
+        ("UPDATE segments SET behaviour='flying' WHERE id=1", "export", "behaviour 'flying'"),
+        ("UPDATE segments SET safety='maybe' WHERE id=1", "export", "safety level 'maybe'"),
+        ("INSERT INTO meta VALUES ('taxonomy_extension', '{not json')", "info", "taxonomy extension is not valid JSON"),
+        ("INSERT INTO profiles VALUES ('p', 'x', '[1, 2]', 't')", "profile", "not a JSON object"),
+    ],
+)
+def test_odd_store_contents_are_one_line_errors(tmp_path, proj, capsys, sql, argv0, words):
+    _sql(proj, sql)
+    if argv0 == "profile":
+        _sql(proj, "UPDATE clips SET profile='p' WHERE id='s1_0'")
+    argv = {
+        "export": ["export", str(proj), "--out", str(tmp_path / "d.h5"), "--quiet"],
+        "info": ["project", "info", str(proj)],
+        "profile": ["export", str(proj), "--out", str(tmp_path / "d.h5"), "--quiet"],
+    }[argv0]
+    assert main(argv) == 2
+    _err(capsys, words)
+
+
+def test_an_unreadable_edit_log_entry_does_not_keep_the_project_from_opening(tmp_path, proj):
+    db = sqlite3.connect(proj / "project.sqlite")
+    db.execute("DROP TRIGGER edit_log_append_only_update")
+    db.execute("UPDATE edit_log SET changes='{not json' WHERE seq=(SELECT max(seq) FROM edit_log)")
+    db.commit()
+    db.close()
+    with Project.open(proj) as p:
+        p.undo()  # the unreadable entry: nothing to undo
+        p.undo()  # the one before it works
+        assert len(p.segments()) == 5
