@@ -232,7 +232,7 @@ class Project:
             raise InputError(folder, "is a file, not a project folder" if folder.exists() else "no such project folder")
         if not os.path.lexists(folder / DB_NAME):
             raise InputError(folder, f"not a project folder (no {DB_NAME})")
-        check_folder(folder)
+        check_folder(folder, writable=not readonly)
         lock = None
         if not readonly:
             lock = WriterLock(folder)

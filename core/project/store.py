@@ -314,13 +314,22 @@ def _link_or_special(path: Path, want_dir: bool) -> Optional[str]:
     return None
 
 
-def check_folder(folder: Path) -> None:
-    """InputError when a project file or cache folder is a link or a special file (see the module doc)."""
+def check_folder(folder: Path, writable: bool = False) -> None:
+    """InputError when a project file or cache folder is a link or a special file (see the module doc);
+    for writing also when the database or lock has other hard links (writing it would change them too)."""
     folder = Path(folder)
     for name in PROJECT_FILES:
         why = _link_or_special(folder / name, want_dir=False)
         if why:
             raise InputError(folder / name, why)
+        if writable and name in (DB_NAME, LOCK_NAME) and os.path.isfile(folder / name):
+            links = os.stat(folder / name).st_nlink
+            if links > 1:
+                raise InputError(
+                    folder / name,
+                    f"has {links - 1} other hard link(s) (a folder copied with 'cp -al'?): editing would change "
+                    "those files too; copy the folder with 'cp -a' instead",
+                )
     for rel in [CACHE_DIR, BACKUP_DIR] + [f"{CACHE_DIR}/{d}" for d in CACHE_SUBDIRS]:
         why = _link_or_special(folder / rel, want_dir=True)
         if why:
@@ -559,7 +568,7 @@ def connect(folder: Path, readonly: bool = False, create: bool = False) -> sqlit
     """Open ``project.sqlite`` (autocommit mode: transactions are explicit)."""
     folder = Path(folder)
     path = folder / DB_NAME
-    check_folder(folder)
+    check_folder(folder, writable=not readonly)
     if not create:
         if not path.is_file():
             raise InputError(folder, f"not a project folder (no {DB_NAME}); make one with 'imu2safety project new'")

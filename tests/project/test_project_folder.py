@@ -378,3 +378,20 @@ def test_an_unreadable_edit_log_entry_does_not_keep_the_project_from_opening(tmp
         p.undo()  # the unreadable entry: nothing to undo
         p.undo()  # the one before it works
         assert len(p.segments()) == 5
+
+
+@pytest.mark.parametrize("name", ["project.lock", "project.sqlite"])
+def test_a_hard_linked_lock_or_database_is_not_written(tmp_path, proj, capsys, name):
+    """Truncating a hard-linked project.lock truncated the other name's file too."""
+    other = tmp_path / "other"
+    if not (proj / name).exists():
+        (proj / name).write_text("")
+    (proj / name).write_bytes((proj / name).read_bytes()) if name == "project.lock" else None
+    os.link(proj / name, other)
+    if name == "project.lock":
+        other.write_text("precious")
+    before = other.read_bytes()
+    assert main(["project", "add", str(proj), str(motion_file(tmp_path, "w", seconds=2.0))]) == 2
+    _err(capsys, name, "hard link")
+    assert other.read_bytes() == before
+    assert main(["project", "info", str(proj)]) == 0  # reading is fine
