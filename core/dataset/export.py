@@ -96,8 +96,10 @@ class ExportConfig:
                 f"--variants {self.variants} is more than {MAX_VARIANTS} device realisations per clip; use at most "
                 f"{MAX_VARIANTS} (or export several datasets with different --seed)"
             )
-        if self.rate_hz is not None and not self.rate_hz > 0:
-            bad(f"--rate must be > 0 Hz, got {self.rate_hz}")
+        if self.rate_hz is not None and not (math.isfinite(self.rate_hz) and self.rate_hz > 0):
+            bad(f"--rate must be a finite number of Hz > 0, got {self.rate_hz}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            bad(f"--seed must be a whole number from 0 to 2**63 - 1, got {self.seed}")
         if not 0.0 < self.min_fraction <= 1.0:
             bad(f"min_fraction must be in (0, 1], got {self.min_fraction}")
         if self.workers is not None and int(self.workers) < 1:

@@ -129,6 +129,9 @@ def test_the_guarded_writer_gives_the_same_dataset(tmp_path, proj):
         ("--window", "nan", "--window must be"),
         ("--variants", "100000", "--variants 100000"),
         ("--variants", "0", "--variants must be"),
+        ("--rate", "inf", "--rate must be a finite"),
+        ("--seed", "-5", "--seed must be a whole number"),
+        ("--seed", str(2**64), "--seed must be a whole number"),
     ],
 )
 def test_impossible_settings_are_refused_at_once(tmp_path, proj, capsys, option, value, words):
