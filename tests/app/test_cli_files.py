@@ -165,11 +165,11 @@ def test_a_fifo_as_input_is_refused_at_once(tmp_path, command):
 def test_sigterm_during_export_leaves_no_temporary(tmp_path, sig):
     """SIGTERM left a 48 MB hidden temporary; now it unwinds like Ctrl+C (which must not crash HDF5 either:
     the writer calls back into Python, so it runs off the main thread where signal handlers raise)."""
-    folder = make_project(tmp_path / "P", subjects=[f"S{i}" for i in range(4)], clips_per_subject=1, seconds=30.0)
+    folder = make_project(tmp_path / "P", subjects=[f"S{i}" for i in range(4)], clips_per_subject=1, seconds=60.0)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     proc = subprocess.Popen(
-        CLI + ["export", str(folder), "--out", str(out_dir / "d.h5"), "--quiet", "--variants", "12"],
+        CLI + ["export", str(folder), "--out", str(out_dir / "d.h5"), "--quiet", "--variants", "40"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -129,9 +129,6 @@ def test_the_guarded_writer_gives_the_same_dataset(tmp_path, proj):
         ("--window", "nan", "--window must be"),
         ("--variants", "100000", "--variants 100000"),
         ("--variants", "0", "--variants must be"),
-        ("--rate", "inf", "--rate must be a finite"),
-        ("--seed", "-5", "--seed must be a whole number"),
-        ("--seed", str(2**64), "--seed must be a whole number"),
     ],
 )
 def test_impossible_settings_are_refused_at_once(tmp_path, proj, capsys, option, value, words):
@@ -141,6 +138,20 @@ def test_impossible_settings_are_refused_at_once(tmp_path, proj, capsys, option,
     assert "disk full" not in line
     assert time.monotonic() - t0 < 20
     assert not (tmp_path / "d.h5").exists()
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"rate_hz": float("inf")}, "--rate must be a finite"),
+        ({"seed": -5}, "--seed must be a whole number"),
+        ({"seed": 2**64}, "--seed must be a whole number"),
+    ],
+)
+def test_export_settings_from_python_are_checked_too(tmp_path, proj, change, words):
+    """The command line checks these when it parses; a script or the workbench reaches ExportConfig directly."""
+    with pytest.raises(InputError, match=words):
+        export_dataset(proj, tmp_path / "d.h5", ExportConfig(**change))
 
 
 def test_the_variant_limit_names_the_memory_it_would_take(tmp_path, proj, monkeypatch):
