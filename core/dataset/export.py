@@ -285,6 +285,7 @@ def export_dataset(
                             "nothing was written; pass --allow-empty to write it anyway",
                         )
                 sink.check()
+                token.check()  # interrupted while the last clip was written: the rename must not happen
             return counts, n_windows, per_class
 
         try:

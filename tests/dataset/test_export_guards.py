@@ -245,3 +245,23 @@ def test_glitch_frames_left_inside_the_trim_are_warned_about_at_export(tmp_path,
     assert main(["project", "trim", str(tmp_path / "P"), "walk", "--drop-glitches"]) == 0
     assert main(["export", str(tmp_path / "P"), "--out", str(tmp_path / "e.h5"), "--quiet"]) == 0
     assert "joints jump" not in capsys.readouterr().err
+
+
+def test_a_cancel_during_the_last_clip_leaves_the_earlier_dataset(tmp_path, proj):
+    """Ctrl+C/SIGTERM while the last clip was written still renamed the finished file over the earlier one
+    (and the command said it was interrupted): the rename now waits for no cancel."""
+    from imu2safety.core.base.progress import Cancelled, CancelToken
+
+    out = tmp_path / "d.h5"
+    out.write_bytes(b"earlier")
+    token = CancelToken()
+    with Project.open(proj, readonly=True) as p:
+        last = f"clip {p.clips()[-1].id}"
+
+    def progress(f, msg):
+        if msg == last:
+            token.cancel()  # after the loop's last check: only the final check can see it
+
+    with pytest.raises(Cancelled):
+        export_dataset(proj, out, ExportConfig(val=0, test=0), progress=progress, cancel=token)
+    assert out.read_bytes() == b"earlier" and os.listdir(tmp_path) == ["d.h5"]
