@@ -254,7 +254,7 @@ def run_add(args) -> int:
             items += [Item(path=str(f), subject=args.subject, labels=list(label)) for f in expand_paths(args.paths)]
             if not items:
                 raise InputError(None, f"no motion, skeleton or video files in {', '.join(args.paths)}")
-        if args.clip_id:
+        if args.clip_id is not None:  # '--id ""' is a bad id, not no id
             if len(items) != 1:
                 raise InputError(None, f"--id names one clip, but {len(items)} files were given")
             check_clip_id(args.clip_id, p.folder)

@@ -111,6 +111,8 @@ def test_an_id_that_is_taken_is_an_error_not_a_silent_suffix(tmp_path, folder, c
     other = motion_file(tmp_path, "other", seconds=2.0, phase=1.0)
     assert main(["project", "add", str(folder), str(other), "--id", "walk", "--subject", "S1"]) == 2
     _err(capsys, "clip id 'walk' is taken")
+    assert main(["project", "add", str(folder), str(other), "--id", ""]) == 2  # was ignored: named after the file
+    _err(capsys, "must be a plain name")
     with Project.open(folder, readonly=True) as p:
         assert [c.id for c in p.clips()] == ["walk"]
 
