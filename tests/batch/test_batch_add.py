@@ -301,7 +301,7 @@ def test_a_stored_imu_from_another_simulator_build_is_not_reused(tmp_path, corpu
 
     orig = sim_mod.simulate
     monkeypatch.setattr(sim_mod, "simulate", lambda *a, **k: calls.append(1) or orig(*a, **k))
-    cfg = export_mod.ExportConfig(window_s=1.0, hop_s=0.5)
+    cfg = export_mod.ExportConfig(window_s=1.0, hop_s=0.5, keep_unlabelled=True)  # no labels: windows y=-1
     export_mod.export_dataset(proj, tmp_path / "same.h5", cfg)
     assert calls == []
     monkeypatch.setattr(imu_io, "simulator_digest", lambda: "another build", raising=False)
