@@ -9,6 +9,7 @@
 - :mod:`.progress`  ``CancelToken``, ``Cancelled``, ``report``, ``check`` for long work
 - :mod:`.limits`    every size and range limit in one place: ``check_alloc``, ``check_samples``,
   ``check_range``, ``check_npz``/``check_npy`` (before numpy allocates), ``LimitError``
+- :mod:`.csvio`    ``read_text``/``read_header`` for CSV files from users (UTF-8, header checks)
 - :mod:`.jsonio`    ``parse_json``/``read_json_file`` for JSON from users (depth, size, encoding)
 - :mod:`.safe_load` ``load_torch_weights``: checkpoints through an exact allow-list, never code
 """

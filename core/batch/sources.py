@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import Iterable, List, Optional
 
+from ..base.csvio import read_header, read_text
 from ..base.errors import InputError
 from .convert import VIDEO_SUFFIXES
 from .items import Item, Label
@@ -53,25 +54,8 @@ def expand_paths(paths: Iterable[str | os.PathLike], suffixes=SCAN_SUFFIXES) -> 
 
 def read_csv_rows(path: Path, required, allowed):
     """Header (lower-cased) and (line number, row dict) pairs of a CSV; errors name FILE:LINE."""
-    if not path.is_file():
-        raise InputError(path, "no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(path, f"empty file (needs a header: {','.join(required)})") from None
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InputError(f"{path}:1", f"missing column(s) {', '.join(missing)} (header: {','.join(header)})")
-    unknown = [c for c in header if c not in allowed]
-    if unknown:
-        raise InputError(f"{path}:1", f"unknown column '{unknown[0]}' (known: {', '.join(allowed)})")
-    if len(set(header)) != len(header):
-        raise InputError(f"{path}:1", "a column name appears twice")
+    reader = csv.reader(io.StringIO(read_text(path)))
+    header = read_header(reader, path, required, allowed)
     rows = []
     for n, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):

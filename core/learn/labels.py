@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
+from ..base.csvio import read_text
 from ..base.errors import InputError
 from ..base.jsonio import parse_json
 from ..project.taxonomy import Taxonomy
@@ -74,7 +75,7 @@ def parse_label_map(spec: Optional[str]) -> tuple:
         return {}, None
     p = Path(spec)
     if p.is_file():
-        text = p.read_text(encoding="utf-8-sig")
+        text = read_text(p, "label map")
         where = os.fspath(p)
         if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
             data = parse_json(text, where, "label map")

@@ -24,6 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..base.csvio import read_text
 from ..base.errors import InputError
 
 # (start_s, end_s, label, safety (-1 unknown, 0 safe, 1 unsafe), severity (-1 none))
@@ -43,13 +44,7 @@ class LabelledRecording:
 def read_segments_csv(path) -> Dict[Optional[str], List[Segment]]:
     """Rows of a segments CSV grouped by ``recording`` (None when the column is absent)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
-    rows = [r for r in csv.reader(io.StringIO(text))]
+    rows = [r for r in csv.reader(io.StringIO(read_text(path)))]
     rows = [(i + 1, r) for i, r in enumerate(rows) if r and "".join(r).strip() and not r[0].lstrip().startswith("#")]
     if not rows:
         raise InputError(path, "empty segments file (needs a header: start_s,end_s,label)")

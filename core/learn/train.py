@@ -195,32 +195,23 @@ def train_model(
     device = torch.device(cfg.compute)
     out.mkdir(parents=True, exist_ok=True)
     with _FolderLock(out):
-        return _train(
-            train,
-            vX,
-            vy,
-            yi,
-            codes,
-            n_cls,
-            class_w,
-            counts,
-            mean,
-            std,
-            severity,
-            mcfg,
-            settings,
-            fp,
-            taxonomy,
-            out,
-            cfg,
-            device,
-            input_info,
-            provenance,
-            progress,
-            cancel,
-            resume,
-            log,
+        plan = _Plan(
+            train=train,
+            vX=vX,
+            vy=vy,
+            yi=yi,
+            codes=codes,
+            n_cls=n_cls,
+            class_w=class_w,
+            counts=counts,
+            mean=mean,
+            std=std,
+            severity=severity,
+            mcfg=mcfg,
+            settings=settings,
+            fp=fp,
         )
+        return _train(plan, taxonomy, out, cfg, device, input_info, provenance, progress, cancel, resume, log)
 
 
 class _FolderLock:
@@ -249,32 +240,33 @@ class _FolderLock:
         return False
 
 
+@dataclass
+class _Plan:
+    """What train_model prepared for the loop: the windows, the class index and weights, the
+    normalisation, the network's config, the settings and the run's fingerprint."""
+
+    train: Windows
+    vX: Optional[np.ndarray]
+    vy: Optional[np.ndarray]
+    yi: np.ndarray
+    codes: List[int]
+    n_cls: int
+    class_w: np.ndarray
+    counts: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    severity: bool
+    mcfg: ModelConfig
+    settings: Dict[str, Any]
+    fp: str
+
+
 def _train(
-    train,
-    vX,
-    vy,
-    yi,
-    codes,
-    n_cls,
-    class_w,
-    counts,
-    mean,
-    std,
-    severity,
-    mcfg,
-    settings,
-    fp,
-    taxonomy,
-    out,
-    cfg,
-    device,
-    input_info,
-    provenance,
-    progress,
-    cancel,
-    resume,
-    log,
+    plan: _Plan, taxonomy, out, cfg, device, input_info, provenance, progress, cancel, resume, log
 ) -> TrainResult:
+    train, vX, vy, yi, codes, n_cls = plan.train, plan.vX, plan.vy, plan.yi, plan.codes, plan.n_cls
+    class_w, counts, mean, std, severity = plan.class_w, plan.counts, plan.mean, plan.std, plan.severity
+    mcfg, settings, fp = plan.mcfg, plan.settings, plan.fp
     prev_threads = torch.get_num_threads()
     if cfg.threads and cfg.compute == "cpu":
         torch.set_num_threads(int(cfg.threads))

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from ..base.atomic import atomic_path
+from ..base.csvio import read_header, read_text
 from ..base.errors import InputError
-from ..base.files import check_input_file
 from .commands import AddSegment, Batch, Command, DeleteSegment, UpdateSegment
 from .project import Project
 
@@ -81,24 +81,8 @@ class ImportResult:
 def read_label_rows(project: Project, path: str | os.PathLike) -> List[LabelRow]:
     """Parse and check a label CSV against the project (see the module doc)."""
     path = Path(path)
-    check_input_file(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(path, "empty file (needs a header: " + ",".join(REQUIRED) + ")") from None
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(f"{path}:1", f"missing column(s) {', '.join(missing)} (header: {','.join(header)})")
-    unknown = [c for c in header if c not in COLUMNS]
-    if unknown:
-        raise InputError(f"{path}:1", f"unknown column '{unknown[0]}' (known: {', '.join(COLUMNS)})")
-    if len(set(header)) != len(header):
-        raise InputError(f"{path}:1", "a column name appears twice")
+    reader = csv.reader(io.StringIO(read_text(path)))
+    header = read_header(reader, path, REQUIRED, COLUMNS)
     given = tuple(c for c in OPTIONAL if c in header)
     tax = project.taxonomy
     clips = {c.id: c for c in project.clips()}

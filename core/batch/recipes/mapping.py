@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Dict, Optional
 
+from ...base.csvio import read_text
 from ...base.errors import InputError
 
 
@@ -52,12 +53,7 @@ def load_mapping(name: str, key: str, taxonomy, path: Optional[str] = None) -> M
         text, where = shipped_text(name), f"resources/recipes/{name}.csv"
     else:
         p = Path(path)
-        if not p.is_file():
-            raise InputError(p, "no such mapping file")
-        try:
-            text, where = p.read_text(encoding="utf-8-sig"), str(p.resolve())
-        except UnicodeDecodeError:
-            raise InputError(p, "not UTF-8 text") from None
+        text, where = read_text(p, "mapping file"), str(p.resolve())
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lower() for h in next(reader)]
