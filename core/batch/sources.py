@@ -14,13 +14,13 @@ that is missing or unreadable fails on its own in the batch.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
 from pathlib import Path
 from typing import Iterable, List, Optional
 
+from ..base.csvio import csv_rows
 from ..base.errors import InputError
 from .convert import VIDEO_SUFFIXES
 from .items import Item, Label
@@ -59,7 +59,7 @@ def read_csv_rows(path: Path, required, allowed):
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(io.StringIO(text), path)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

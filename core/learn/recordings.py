@@ -15,7 +15,6 @@ HDF5 and UEA ``.ts``; units, gravity and axis maps as options). Labels come from
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..base.csvio import csv_rows
 from ..base.errors import InputError
 
 # (start_s, end_s, label, safety (-1 unknown, 0 safe, 1 unsafe), severity (-1 none))
@@ -49,7 +49,7 @@ def read_segments_csv(path) -> Dict[Optional[str], List[Segment]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
-    rows = [r for r in csv.reader(io.StringIO(text))]
+    rows = list(csv_rows(io.StringIO(text), path))
     rows = [(i + 1, r) for i, r in enumerate(rows) if r and "".join(r).strip() and not r[0].lstrip().startswith("#")]
     if not rows:
         raise InputError(path, "empty segments file (needs a header: start_s,end_s,label)")
@@ -118,7 +118,7 @@ def csv_label_column(path: Path, time_units: str = "auto") -> Optional[List[Segm
         if all(l.count(d) >= 3 for l in lines[:20]):
             delim = d
             break
-    rows = list(csv.reader(lines, delimiter=delim))
+    rows = list(csv_rows(lines, path, delimiter=delim))
     names = [_norm(h) for h in rows[0]]
     if "label" not in names:
         return None

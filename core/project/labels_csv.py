@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from ..base.atomic import atomic_path
+from ..base.csvio import csv_rows
 from ..base.errors import InputError
 from ..base.files import check_input_file
 from .commands import AddSegment, Batch, Command, DeleteSegment, UpdateSegment
@@ -86,7 +87,7 @@ def read_label_rows(project: Project, path: str | os.PathLike) -> List[LabelRow]
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(io.StringIO(text), path)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

@@ -11,7 +11,6 @@ Every clip records the table it was labelled with: recipe name, table path and S
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Dict, Optional
 
+from ...base.csvio import csv_rows
 from ...base.errors import InputError
 
 
@@ -58,7 +58,7 @@ def load_mapping(name: str, key: str, taxonomy, path: Optional[str] = None) -> M
             text, where = p.read_text(encoding="utf-8-sig"), str(p.resolve())
         except UnicodeDecodeError:
             raise InputError(p, "not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(io.StringIO(text), where)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
