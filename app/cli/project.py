@@ -16,6 +16,7 @@ from ...core.base.jsonio import parse_json, read_json_file
 from ...core.base.limits import LimitError
 from ...core.project.project import Project
 from ...core.project.store import is_device_file, lock_holder
+from ...core.project.taxonomy import check_extension
 from .arguments import number, seed
 
 
@@ -468,12 +469,7 @@ def run_taxonomy(args) -> int:
     ext = None
     if args.extend.lower() != "none":
         ext = read_json_file(args.extend, "taxonomy extension")
-        if not isinstance(ext, dict):
-            raise InputError(
-                args.extend,
-                f'a taxonomy extension must be a JSON object {{"behaviours": [...], "phases": [...]}}, '
-                f"got a {type(ext).__name__}",
-            )
+        check_extension(ext, args.extend)
     with Project.open(args.dir) as p:
         p.execute(C.SetTaxonomyExtension(ext))
         added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]
