@@ -25,6 +25,7 @@ import numpy as np
 
 from ..base.csvio import csv_rows
 from ..base.errors import InputError
+from ..base.h5read import open_h5
 
 # (start_s, end_s, label, safety (-1 unknown, 0 safe, 1 unsafe), severity (-1 none))
 Segment = Tuple[float, float, str, int, int]
@@ -154,11 +155,10 @@ def csv_label_column(path: Path, time_units: str = "auto") -> Optional[List[Segm
 
 
 def h5_label_dataset(path: Path, group: str = "/") -> Optional[List[Segment]]:
-    import h5py
 
     from ..realism.real_io import order_timestamps
 
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         g = f[group] if group in f else f
         if "label" not in g or "time" not in g:
             return None

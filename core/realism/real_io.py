@@ -31,6 +31,7 @@ from scipy.interpolate import PchipInterpolator
 from ..base.csvio import csv_rows
 from ..base.errors import InputError
 from ..base.files import check_input_file
+from ..base.h5read import open_h5
 from ..base.jsonio import parse_json
 from ..base.limits import (
     MAX_RATE_HZ,
@@ -642,9 +643,8 @@ def read_h5(
     import h5py
 
     path = Path(path)
-    check_input_file(path)
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path) as f:
             if group not in f:
                 raise InputError(path, f"no group {group!r}")
             g = f[group]
