@@ -13,7 +13,7 @@ from pathlib import Path
 from ...core.base.errors import InputError
 from ...core.base.hashing import sha256_file
 from ...core.base.jsonio import parse_json, read_json_file
-from ...core.base.limits import LimitError
+from ...core.base.limits import MAX_THREADS, LimitError
 from ...core.project.project import Project
 from ...core.project.store import is_device_file, lock_holder
 from ...core.project.taxonomy import check_extension
@@ -222,6 +222,8 @@ def run_add(args) -> int:
         raise InputError(None, f"--seed must be >= 0, got {args.seed}")
     if args.threads < 1:
         raise InputError(None, f"--threads must be at least 1, got {args.threads}")
+    if args.threads > MAX_THREADS:
+        raise InputError(None, f"--threads must be at most {MAX_THREADS}, got {args.threads}")
     if args.workers is not None and args.workers < 0:
         raise InputError(None, f"--workers must be >= 0, got {args.workers}")
     if not args.paths and not args.manifest:
