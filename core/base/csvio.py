@@ -20,18 +20,26 @@ from .files import check_input_file
 from .jsonio import decode_text
 
 
-def csv_rows(lines: Iterable[str], where: Any, **reader_options) -> Iterator[List[str]]:
-    """Rows of ``csv.reader(lines, **reader_options)``; a ``csv.Error`` is an InputError at ``where:LINE``."""
-    reader = csv.reader(lines, **reader_options)
-    while True:
+class csv_rows:  # noqa: N801 (used like csv.reader)
+    """``csv.reader(lines, **reader_options)`` whose ``csv.Error`` is an InputError at ``where:LINE``;
+    iterate it, or call ``next``; ``line_num`` is the reader's."""
+
+    def __init__(self, lines: Iterable[str], where: Any, **reader_options):
+        self._reader = csv.reader(lines, **reader_options)
+        self._where = os.fspath(where) if isinstance(where, os.PathLike) else where
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __iter__(self) -> Iterator[List[str]]:
+        return self
+
+    def __next__(self) -> List[str]:
         try:
-            row = next(reader)
-        except StopIteration:
-            return
+            return next(self._reader)
         except csv.Error as exc:
-            where_text = os.fspath(where) if isinstance(where, os.PathLike) else where
-            raise InputError(f"{where_text}:{reader.line_num}", f"not a readable CSV row ({exc})") from None
-        yield row
+            raise InputError(f"{self._where}:{self._reader.line_num}", f"not a readable CSV row ({exc})") from None
 
 
 def read_text_file(path: str | os.PathLike, what: str = "file") -> str:

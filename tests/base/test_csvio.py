@@ -35,3 +35,10 @@ def test_read_text_file_refuses_latin1_and_fifos(tmp_path):
         read_text_file(tmp_path / "f")
     (tmp_path / "ok.csv").write_bytes(b"\xef\xbb\xbfa,b\n")
     assert read_text_file(tmp_path / "ok.csv") == "a,b\n"
+
+
+def test_line_num_is_the_readers():
+    """project import-labels reads ``line_num`` to name a row (it broke when csv_rows was a generator)."""
+    rows = csv_rows(["a,b", '"multi', 'line",2', "x,y"], "f.csv")
+    assert next(rows) == ["a", "b"] and rows.line_num == 1
+    assert next(rows) == ["multiline", "2"] and rows.line_num == 3
