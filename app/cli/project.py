@@ -13,9 +13,10 @@ from pathlib import Path
 from ...core.base.errors import InputError
 from ...core.base.hashing import sha256_file
 from ...core.base.jsonio import parse_json, read_json_file
-from ...core.base.limits import LimitError
+from ...core.base.limits import MAX_THREADS, LimitError
 from ...core.project.project import Project
 from ...core.project.store import is_device_file, lock_holder
+from ...core.project.taxonomy import check_extension
 from .arguments import number, seed
 
 
@@ -221,6 +222,8 @@ def run_add(args) -> int:
         raise InputError(None, f"--seed must be >= 0, got {args.seed}")
     if args.threads < 1:
         raise InputError(None, f"--threads must be at least 1, got {args.threads}")
+    if args.threads > MAX_THREADS:
+        raise InputError(None, f"--threads must be at most {MAX_THREADS}, got {args.threads}")
     if args.workers is not None and args.workers < 0:
         raise InputError(None, f"--workers must be >= 0, got {args.workers}")
     if not args.paths and not args.manifest:
@@ -468,12 +471,7 @@ def run_taxonomy(args) -> int:
     ext = None
     if args.extend.lower() != "none":
         ext = read_json_file(args.extend, "taxonomy extension")
-        if not isinstance(ext, dict):
-            raise InputError(
-                args.extend,
-                f'a taxonomy extension must be a JSON object {{"behaviours": [...], "phases": [...]}}, '
-                f"got a {type(ext).__name__}",
-            )
+        check_extension(ext, args.extend)
     with Project.open(args.dir) as p:
         p.execute(C.SetTaxonomyExtension(ext))
         added = [b for b in p.taxonomy.behaviour_ids if p.taxonomy.code(b) >= 100]

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ...core.base.errors import InputError
+from ...core.base.limits import MAX_THREADS
 from ...core.reconstruct.landmarks3d import CUTOFF_HZ, MIN_VISIBILITY
 
 
@@ -88,6 +89,8 @@ def run(args) -> int:
         raise InputError(None, "--out MOTION.npz is required (or use --list-people)")
     if args.threads < 1:
         raise InputError(None, f"--threads must be at least 1, got {args.threads}")
+    if args.threads > MAX_THREADS:
+        raise InputError(None, f"--threads must be at most {MAX_THREADS}, got {args.threads}")
     if not 0.0 <= args.min_visibility <= 1.0:
         raise InputError(None, f"--min-visibility must be between 0 and 1, got {args.min_visibility}")
     if not (args.smooth_hz >= 0):

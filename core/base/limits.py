@@ -43,6 +43,7 @@ MIN_RATE_HZ, MAX_RATE_HZ = 0.5, 100_000.0  # IMU output data rates (slowest MEMS
 MIN_RECORDING_SAMPLES = 16  # a real recording shorter than this has no statistics
 MIN_CUTOFF_HZ = 0.1  # low-pass cut-off before differentiation
 MAX_SEED = 2**63 - 1  # seeds are stored as int64 (HDF5, SQLite)
+MAX_THREADS = 1024  # CPU threads a model interpreter or a trainer may be asked for (C ints, far above any machine)
 MAX_PRONATION_DEG = 180.0
 MAX_OFFSET_M = 0.3  # device placement along the forearm (a phone in the hand ~0.07)
 FOREARM_M = (0.04, 1.0)  # plausible elbow-wrist lengths in metres (a newborn ~0.07): outside, a warning

@@ -14,14 +14,13 @@ that is missing or unreadable fails on its own in the batch.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-from ..base.csvio import read_header, read_text
+from ..base.csvio import csv_rows, read_header, read_text_file
 from ..base.errors import InputError
 from .convert import VIDEO_SUFFIXES
 from .items import Item, Label
@@ -54,7 +53,7 @@ def expand_paths(paths: Iterable[str | os.PathLike], suffixes=SCAN_SUFFIXES) -> 
 
 def read_csv_rows(path: Path, required, allowed):
     """Header (lower-cased) and (line number, row dict) pairs of a CSV; errors name FILE:LINE."""
-    reader = csv.reader(io.StringIO(read_text(path)))
+    reader = csv_rows(io.StringIO(read_text_file(path)), path)
     header = read_header(reader, path, required, allowed)
     rows = []
     for n, row in enumerate(reader, start=2):

@@ -45,6 +45,7 @@ import numpy as np
 from ... import __version__
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
+from ..base.limits import check_samples
 from ..base.progress import CancelToken, ProgressFn, check, report
 from ..motion.interchange import MAX_PLAUSIBLE_SPEED, implausible_frames
 from .h5sink import GuardedFile
@@ -218,6 +219,8 @@ def export_dataset(
                 f"({', '.join(f'{r:g}' for r in sorted(rates))} Hz); pass --rate to resample all",
             )
         rate = rates.pop()
+        for opt, seconds in (("--window", cfg.window_s), ("--hop", cfg.hop_s)):
+            check_samples(seconds * rate, f"a {opt} of {seconds:g} s at {rate:g} Hz")  # before int(): 1e308 s
         W = int(round(cfg.window_s * rate))
         H = int(round(cfg.hop_s * rate))
         if W < 2 or H < 1:

@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from ..base.errors import InputError
-from ..base.files import check_input_file
+from ..base.h5read import open_h5
 from ..base.jsonio import parse_json
 from ..project.taxonomy import Taxonomy
 from .layout import SCHEMA_VERSION, SPLITS
@@ -59,11 +59,7 @@ class DatasetFile:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        check_input_file(self.path)
-        try:
-            self.h5 = h5py.File(self.path, "r")
-        except OSError as exc:
-            raise InputError(self.path, f"not a readable HDF5 file ({exc})") from None
+        self.h5 = open_h5(self.path)
         for need in ("clips", "windows", "mask"):
             if need not in self.h5:
                 self.h5.close()

@@ -134,8 +134,7 @@ def run_benchmark(
     log: Optional[Callable[[str], None]] = None,
 ) -> Dict[str, Any]:
     say = log or (lambda s: None)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)  # created once the inputs are read and checked: a refused run leaves no folder
     tax = load_taxonomy()
     user, where = parse_label_map(label_map)
     lmap = LabelMap(tax, user, where)
@@ -209,6 +208,7 @@ def run_benchmark(
         "min_fraction": cfg.min_fraction,
         "axes": "device-native (as each preset's watch reports)" if cfg.augment.native_axes else "sensor",
     }
+    out_dir.mkdir(parents=True, exist_ok=True)
     for j, (seed, arm, model) in enumerate(jobs):
         check(cancel)
         test_u, val_u, fit_pool, rng = split_units(units, ulab, cfg, seed)

@@ -10,14 +10,13 @@ behaviour of the taxonomy is an error naming the map; a recording label that map
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from ..base.csvio import read_text
+from ..base.csvio import csv_rows, read_text_file
 from ..base.errors import InputError
 from ..base.jsonio import parse_json
 from ..project.taxonomy import Taxonomy
@@ -75,7 +74,7 @@ def parse_label_map(spec: Optional[str]) -> tuple:
         return {}, None
     p = Path(spec)
     if p.is_file():
-        text = read_text(p, "label map")
+        text = read_text_file(p, "label map")
         where = os.fspath(p)
         if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
             data = parse_json(text, where, "label map")
@@ -85,7 +84,7 @@ def parse_label_map(spec: Optional[str]) -> tuple:
                 raise InputError(where, 'label map JSON must be an object of names, e.g. {"Walk": "walking"}')
             return data, where
         out: Dict[str, str] = {}
-        for i, row in enumerate(csv.reader(io.StringIO(text)), 1):
+        for i, row in enumerate(csv_rows(io.StringIO(text), where), 1):
             if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
                 continue
             if len(row) != 2:

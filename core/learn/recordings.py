@@ -15,7 +15,6 @@ HDF5 and UEA ``.ts``; units, gravity and axis maps as options). Labels come from
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from dataclasses import dataclass, field
@@ -24,8 +23,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..base.csvio import read_text
+from ..base.csvio import csv_rows, read_text_file
 from ..base.errors import InputError
+from ..base.h5read import open_h5
 
 # (start_s, end_s, label, safety (-1 unknown, 0 safe, 1 unsafe), severity (-1 none))
 Segment = Tuple[float, float, str, int, int]
@@ -44,7 +44,7 @@ class LabelledRecording:
 def read_segments_csv(path) -> Dict[Optional[str], List[Segment]]:
     """Rows of a segments CSV grouped by ``recording`` (None when the column is absent)."""
     path = Path(path)
-    rows = [r for r in csv.reader(io.StringIO(read_text(path)))]
+    rows = list(csv_rows(io.StringIO(read_text_file(path)), path))
     rows = [(i + 1, r) for i, r in enumerate(rows) if r and "".join(r).strip() and not r[0].lstrip().startswith("#")]
     if not rows:
         raise InputError(path, "empty segments file (needs a header: start_s,end_s,label)")
@@ -113,7 +113,7 @@ def csv_label_column(path: Path, time_units: str = "auto") -> Optional[List[Segm
         if all(l.count(d) >= 3 for l in lines[:20]):
             delim = d
             break
-    rows = list(csv.reader(lines, delimiter=delim))
+    rows = list(csv_rows(lines, path, delimiter=delim))
     names = [_norm(h) for h in rows[0]]
     if "label" not in names:
         return None
@@ -149,11 +149,10 @@ def csv_label_column(path: Path, time_units: str = "auto") -> Optional[List[Segm
 
 
 def h5_label_dataset(path: Path, group: str = "/") -> Optional[List[Segment]]:
-    import h5py
 
     from ..realism.real_io import order_timestamps
 
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         g = f[group] if group in f else f
         if "label" not in g or "time" not in g:
             return None

@@ -218,7 +218,11 @@ def parse_bvh(path: Path) -> BvhFile:
     if not np.isfinite(frame_time) or frame_time <= 0:
         raise InputError(path, f"line {ln}: frame time must be positive, got {m.group(1)}")
     n_ch = sum(len(j.channels) for j in joints)
-    values = np.empty((n_frames, n_ch))
+    if n_frames < 1:
+        raise InputError(path, f"line {ln - 1}: the file declares {n_frames} frames")
+    # one frame per line at most: rows for more frames than lines are left would never be filled (the loop
+    # below says where a short file ends), so a huge declared count allocates nothing for itself
+    values = np.empty((min(n_frames, len(lines) - i), n_ch))
     f = 0
     while f < n_frames:
         s, ln = next_line()

@@ -382,8 +382,10 @@ class SetTaxonomyExtension(Command):
     def compute(self, project):
         import json
 
-        from .taxonomy import load_taxonomy, new_behaviour_code
+        from .taxonomy import check_extension, load_taxonomy, new_behaviour_code
 
+        if self.extension:
+            check_extension(self.extension, "taxonomy extension")
         ext = copy.deepcopy(self.extension) if self.extension else None
         before = project._row("meta", "taxonomy_extension")
         base = load_taxonomy()

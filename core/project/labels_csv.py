@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from ..base.atomic import atomic_path
-from ..base.csvio import read_header, read_text
+from ..base.csvio import csv_rows, read_header, read_text_file
 from ..base.errors import InputError
 from .commands import AddSegment, Batch, Command, DeleteSegment, UpdateSegment
 from .project import Project
@@ -81,7 +81,7 @@ class ImportResult:
 def read_label_rows(project: Project, path: str | os.PathLike) -> List[LabelRow]:
     """Parse and check a label CSV against the project (see the module doc)."""
     path = Path(path)
-    reader = csv.reader(io.StringIO(read_text(path)))
+    reader = csv_rows(io.StringIO(read_text_file(path)), path)
     header = read_header(reader, path, REQUIRED, COLUMNS)
     given = tuple(c for c in OPTIONAL if c in header)
     tax = project.taxonomy

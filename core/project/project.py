@@ -54,7 +54,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..base.atomic import atomic_path
 from ..base.errors import InputError, path_text
-from ..base.files import writing_for_project
+from ..base.files import check_output_file, writing_for_project
 from ..base.hashing import sha256_file
 from .add_checks import AddWarning, ClipWarning, check_motion_storable, check_new_motion
 from .commands import TABLE_KEYS, AddClip, Batch, Change, Command, SetProfile, UndoStack
@@ -202,6 +202,7 @@ class Project:
         folder = Path(folder)
         if (folder / DB_NAME).exists():
             raise InputError(folder, "already holds a project")
+        check_output_file(folder / DB_NAME)  # not inside another project's cache/ or backups/
         if folder.exists() and not folder.is_dir():
             raise InputError(folder, "exists and is not a folder")
         if folder.is_dir() and any(folder.iterdir()):

@@ -65,7 +65,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..base.atomic import atomic_path
-from ..base.errors import InputError
+from ..base.errors import InputError, path_text
 from ..base.files import PROJECT_BACKUPS, PROJECT_CACHE, PROJECT_DB, PROJECT_FILES, PROJECT_LOCK
 from ..motion.timebase import rational_fps
 
@@ -510,6 +510,27 @@ def _restore_hint(folder: Path) -> str:
     )
 
 
+def _text_params(params) -> Iterable[str]:
+    """Every string among SQL parameters (a sequence, a mapping, or executemany's sequence of them)."""
+    stack = list(params)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Cursor(sqlite3.Cursor):
     """A cursor whose SQLite errors are one-line InputErrors naming the database (IntegrityError excepted:
     a constraint is a program error, or the append-only edit log defending itself)."""
@@ -522,6 +543,13 @@ class _Cursor(sqlite3.Cursor):
         except UnicodeDecodeError as exc:  # SQLite's own message quotes damaged schema bytes
             raise db_error(
                 self.connection.db_path, sqlite3.DatabaseError(f"malformed database ({exc.reason})")
+            ) from None
+        except UnicodeEncodeError:  # a text parameter in another locale's bytes (a name typed on such a terminal)
+            bad = next((v for v in _text_params(args[1:]) if not _is_utf8(v)), None)
+            raise InputError(
+                path_text(bad) if bad is not None else None,
+                "is not UTF-8 text (bytes of another locale); names kept in a project (clip ids, profiles, "
+                "subjects, labels) must be UTF-8",
             ) from None
         except sqlite3.IntegrityError:
             raise

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from importlib import resources
 from typing import Any, Dict, List, Optional
@@ -152,6 +153,35 @@ class Taxonomy:
 def normal_name(text: str) -> str:
     """Lower case, separators (spaces, '-', '_') as one '_', no outer blanks: how names are compared."""
     return re.sub(r"[\s_\-]+", "_", str(text).strip().lower()).strip("_")
+
+
+def check_extension(ext: Any, where: Optional[str] = None) -> None:
+    """The shape of a taxonomy extension, checked before anything reads it: a JSON object whose
+    'behaviours' and 'phases' are lists of objects, whose 'code's are whole numbers and whose numbers
+    are all finite (JSON has no NaN or Infinity; Python's parser lets them through)."""
+    if not isinstance(ext, dict):
+        raise InputError(
+            where,
+            f'a taxonomy extension must be a JSON object {{"behaviours": [...], "phases": [...]}}, '
+            f"got a {type(ext).__name__}",
+        )
+    for key in ("behaviours", "phases"):
+        items = ext.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+            raise InputError(where, f"'{key}' must be a list of objects, got {json.dumps(items)[:60]}")
+    for b in ext.get("behaviours", []):
+        code = b.get("code")
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int) or code < 0):
+            raise InputError(where, f"behaviour {str(b.get('id'))!r}: 'code' must be a whole number >= 0")
+    stack = [("", ext)]
+    while stack:  # JSON from users is at most 64 levels deep (core.base.jsonio)
+        at, v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            raise InputError(where, f"{at or 'the extension'}: numbers must be finite, got {v}")
+        if isinstance(v, dict):
+            stack += [(f"{at}.{k}" if at else str(k), x) for k, x in v.items()]
+        elif isinstance(v, list):
+            stack += [(f"{at}[{i}]", x) for i, x in enumerate(v)]
 
 
 def validate_taxonomy(data: Dict[str, Any], where: Optional[str] = None) -> None:

@@ -32,6 +32,7 @@ from scipy import signal as sps
 from scipy.stats import wasserstein_distance
 
 from ..base.errors import InputError
+from ..base.h5read import open_h5
 from ..sim.devices import G
 from ..sim.kinematics import runs
 from .allan import noise_terms, stationary_mask, stretches
@@ -562,8 +563,6 @@ def load_set(path, name: Optional[str] = None, clean: bool = False, **reader_opt
     recording :func:`.real_io.read_recordings` reads (options passed on)."""
     import os
 
-    import h5py
-
     from ..sim.imu_io import read_imu_h5
     from .real_io import read_recordings
 
@@ -571,7 +570,7 @@ def load_set(path, name: Optional[str] = None, clean: bool = False, **reader_opt
     label = name or os.path.basename(p)
     if p.lower().endswith((".h5", ".hdf5")) and os.path.isfile(p):
         try:
-            with h5py.File(p, "r") as f:
+            with open_h5(p) as f:
                 is_product = f.attrs.get("generator") in ("imu2safety", b"imu2safety") and "rate_hz" in f.attrs
         except OSError as exc:
             raise InputError(p, f"not a readable HDF5 file ({exc})") from None

@@ -19,7 +19,6 @@ applies, the line.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -29,8 +28,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from ..base.csvio import csv_rows
 from ..base.errors import InputError
 from ..base.files import check_input_file
+from ..base.h5read import open_h5
 from ..base.jsonio import parse_json
 from ..base.limits import (
     MAX_RATE_HZ,
@@ -517,7 +518,7 @@ def read_csv(
         if sample and all(l.count(d) >= 3 for l in sample):
             delim = d
             break
-    rows = list(csv.reader(lines_all, delimiter=delim))
+    rows = list(csv_rows(lines_all, path, delimiter=delim))
     lines = [
         (i + 1, r)
         for i, r in enumerate(rows)
@@ -642,9 +643,8 @@ def read_h5(
     import h5py
 
     path = Path(path)
-    check_input_file(path)
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path) as f:
             if group not in f:
                 raise InputError(path, f"no group {group!r}")
             g = f[group]

@@ -53,6 +53,7 @@ import cv2
 import numpy as np
 from scipy.special import expit
 
+from ..base.limits import MAX_THREADS, check_range
 from ..motion.skeletons import BLAZEPOSE33
 from .detect import Detector
 
@@ -394,6 +395,7 @@ class BlazePoseEstimator:
                  min_detection_score: float = MIN_DET_SCORE):  # fmt: skip
         from . import model_files
 
+        check_range(threads, 1, MAX_THREADS, "--threads")  # before the models load; LiteRT takes a C int
         (det_file, det_dirs), (lm_file, lm_dirs), variant = model_files.resolve(model)
         det_path, det_bytes = model_files.load_verified(det_file, det_dirs)
         lm_path, lm_bytes = model_files.load_verified(lm_file, lm_dirs)

@@ -35,7 +35,7 @@ from typing import Iterator, Optional, Tuple
 import cv2
 import numpy as np
 
-from ..base.errors import InputError
+from ..base.errors import InputError, path_text
 from ..base.files import check_input_file
 from ..base.hashing import sha256_file
 from ..motion.timebase import rational_fps
@@ -98,7 +98,16 @@ class VideoReader:
 
     # -- opening and scanning -------------------------------------------------
     def _open(self) -> cv2.VideoCapture:
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        name = str(self.path)
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # OpenCV turns such a name into a bad C string: the process crashed (SIGSEGV)
+            raise InputError(
+                path_text(self.path),
+                "a video whose name is in another locale's bytes (not UTF-8) cannot be opened by OpenCV; "
+                "rename it (or its folder) to UTF-8",
+            ) from None
+        cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
         if not cap.isOpened():
             cap.release()
             raise InputError(self.path, "cannot be opened as a video (unknown format, corrupt or truncated container)")

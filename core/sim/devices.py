@@ -125,6 +125,11 @@ class DevicePreset:
         for dotted, value in changes.items():
             node = data
             keys = dotted.split(".")
+            if not _settable(data, keys):  # a typo would add a field nothing reads and change nothing
+                raise PresetError(
+                    None,
+                    f"cannot set '{dotted}': no such preset field (fields: {', '.join(_field_paths())})",
+                )
             for k in keys[:-1]:
                 node = node.setdefault(k, {})
                 if not isinstance(node, dict):
@@ -149,6 +154,26 @@ GYRO_ROLES = {
     "random_walk": "random_walk_dps_per_rts",
     "g_sensitivity": "g_sensitivity_dps_per_g",
 }
+
+
+def _field_paths() -> List[str]:
+    """Every dotted field a preset may have (what ``with_changes`` may set)."""
+    out = [k for k in TOP_FIELDS if k not in ("accelerometer", "gyroscope", "placement")]
+    out += ["placement.offset_m", "placement.mount", "axis_map.left", "axis_map.right"]
+    out += [f"accelerometer.{k}" for k in ACC_FIELDS] + [f"gyroscope.{k}" for k in GYRO_FIELDS]
+    return out
+
+
+def _settable(data: Dict[str, Any], keys: List[str]) -> bool:
+    """A known field, or a path that already exists in ``data`` (a preset's own extra fields)."""
+    if ".".join(keys) in _field_paths():
+        return True
+    node: Any = data
+    for k in keys:
+        if not isinstance(node, dict) or k not in node:
+            return False
+        node = node[k]
+    return True
 
 
 def _sensor(d: Dict[str, Any], spec, roles) -> SensorErrors:

@@ -27,7 +27,7 @@ import numpy as np
 from ... import __version__
 from ..base.atomic import atomic_path
 from ..base.errors import InputError
-from ..base.files import check_input_file
+from ..base.h5read import open_h5
 from ..base.jsonio import parse_json
 from .simulate import SENSOR_FRAME, ImuSignal, provenance_json
 
@@ -156,9 +156,8 @@ def read_signal(path: str | os.PathLike, device) -> ImuSignal:
 def read_imu_h5(path: str | os.PathLike) -> Dict[str, Any]:
     """Datasets as arrays and attributes as a dict (JSON attributes decoded)."""
     path = Path(path)
-    check_input_file(path)
     try:
-        with h5py.File(path, "r") as f:
+        with open_h5(path) as f:
             for k in ("time", "acc", "gyro"):
                 if k not in f:
                     raise InputError(path, f"not an IMU file: dataset '{k}' missing")

@@ -11,7 +11,6 @@ Every clip records the table it was labelled with: recipe name, table path and S
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Dict, Optional
 
-from ...base.csvio import read_text
+from ...base.csvio import csv_rows, read_text_file
 from ...base.errors import InputError
 
 
@@ -53,8 +52,8 @@ def load_mapping(name: str, key: str, taxonomy, path: Optional[str] = None) -> M
         text, where = shipped_text(name), f"resources/recipes/{name}.csv"
     else:
         p = Path(path)
-        text, where = read_text(p, "mapping file"), str(p.resolve())
-    reader = csv.reader(io.StringIO(text))
+        text, where = read_text_file(p, "mapping file"), str(p.resolve())
+    reader = csv_rows(io.StringIO(text), where)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

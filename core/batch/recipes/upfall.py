@@ -23,7 +23,6 @@ going on at that sample, 1-11).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -33,6 +32,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...base.csvio import csv_rows
 from ...base.errors import InputError
 from ..convert import VIDEO_SUFFIXES, parse_time
 from ..items import Item, Label
@@ -47,7 +47,7 @@ DESCRIPTION = "UP-Fall Detection trials: Tag column -> segments, camera -> clip,
 def read_trial_csv(path: Path):
     """(times s, wrist acc g (N,3), wrist gyro deg/s (N,3), tags (N,), subject, activity, trial)."""
     text = path.read_text(encoding="utf-8-sig", errors="replace")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv_rows(io.StringIO(text), path))
     if len(rows) < 3:
         raise InputError(path, "an UP-Fall trial CSV has two header rows and then samples")
     names = [c.strip() for c in rows[0]]
