@@ -1878,7 +1878,7 @@ def hostile_cases(fx: Path) -> List[Case]:
             ["proj"],
         ),
         ("export-labels -> db", ["project", "export-labels", "proj", "proj/project.sqlite"], ["proj"]),
-        ("export-labels -> input", ["project", "import-labels", "proj", "labels.csv"], ["proj", "labels.csv"]),
+        ("import-labels <- project db", ["project", "import-labels", "proj", "proj/project.sqlite"], ["proj"]),
         ("calibrate -> input", ["calibrate", "device", "real.csv", "--out", "real.csv"], ["real.csv"]),
         (
             "calibrate geometry -> sim",
@@ -4027,11 +4027,17 @@ def main(argv=None) -> int:
     fx = work / "fixtures"
     t0 = time.monotonic()
     try:
-        if not (fx / "model" / "model.safetensors").exists():
+        stamp = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # fixtures of this version of the script
+        if (
+            not (fx / "model" / "model.safetensors").exists()
+            or not (fx / ".stamp").is_file()
+            or (fx / ".stamp").read_text() != stamp
+        ):
             if fx.exists():
-                shutil.rmtree(fx)
+                _force_rmtree(fx)
             fenv = dict(env, HOME=str(work / "fixture-home"))
             build_fixtures(fx, fenv)
+            (fx / ".stamp").write_text(stamp)
         fx_snap = snapshot(fx)
         kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
         cases: List[Case] = []

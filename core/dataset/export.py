@@ -220,7 +220,10 @@ def export_dataset(
             )
         rate = rates.pop()
         for opt, seconds in (("--window", cfg.window_s), ("--hop", cfg.hop_s)):
-            check_samples(seconds * rate, f"a {opt} of {seconds:g} s at {rate:g} Hz")  # before int(): 1e308 s
+            if not math.isfinite(
+                seconds * rate
+            ):  # before int(): 1e308 s; a long finite one is checked against the clips
+                check_samples(seconds * rate, f"a {opt} of {seconds:g} s at {rate:g} Hz")
         W = int(round(cfg.window_s * rate))
         H = int(round(cfg.hop_s * rate))
         if W < 2 or H < 1:
