@@ -109,6 +109,19 @@ def read_labels_file(path: Path, taxonomy) -> List[Label]:
     return out
 
 
+def listed_path(text: str, base: Path, where: str) -> Path:
+    """A path named in a manifest or recipe CSV, relative to ``base``; one that no file system can hold
+    (a NUL byte, a name over 255 bytes, a path over 4096) is an error at ``where`` before anything uses it."""
+    if "\0" in text:
+        raise InputError(where, "the path holds a NUL byte")
+    p = Path(text)
+    p = p if p.is_absolute() else base / p
+    raw = os.fsencode(p)
+    if len(raw) > 4096 or any(len(part) > 255 for part in raw.split(b"/")):
+        raise InputError(where, f"the path is too long for a file system ({len(raw)} bytes; names at most 255)")
+    return p
+
+
 def read_manifest(path: str | os.PathLike, taxonomy) -> List[Item]:
     path = Path(path)
     _, rows = read_csv_rows(path, ("path", "subject"), MANIFEST_COLUMNS + ("clip_id",))
@@ -119,14 +132,12 @@ def read_manifest(path: str | os.PathLike, taxonomy) -> List[Item]:
         where = f"{path}:{n}"
         if not r["path"]:
             raise InputError(where, "empty path")
-        src = Path(r["path"])
-        src = src if src.is_absolute() else base / src
+        src = listed_path(r["path"], base, where)
         labels: List[Label] = []
         if r.get("label"):
             labels.append(whole_clip_label(r["label"], taxonomy, where))
         if r.get("labels"):
-            lp = Path(r["labels"])
-            labels += read_labels_file(lp if lp.is_absolute() else base / lp, taxonomy)
+            labels += read_labels_file(listed_path(r["labels"], base, where), taxonomy)
         cid: Optional[str] = r.get("clip") or r.get("clip_id") or None
         if cid:
             from ..project.project import check_clip_id

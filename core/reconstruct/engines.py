@@ -18,6 +18,7 @@ with what works without it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -48,6 +49,9 @@ def needs_torch(pose_model=None, lifter=None, detector=None) -> bool:
 def resolve_compute(device: Optional[str], pose_model=None, lifter=None, detector=None) -> str:
     """The torch device for a run (``cpu`` without importing torch when no torch model is used)."""
     if not needs_torch(pose_model, lifter, detector):
+        name = (device or "cpu").lower()
+        if not re.fullmatch(r"cpu|auto|cuda(:\d{1,3})?", name):
+            raise InputError(None, f"unknown compute device '{device}' (use cpu, cuda, cuda:N or auto)")
         return "cpu"
     from .pose2d import resolve_device
 

@@ -122,6 +122,8 @@ def test_lifter_route_lifts_blazepose_2d_as_coco17(tmp_path, capsys):
         (["--threads", "0"], "--threads must be at least 1"),
         (["--min-visibility", "1.5"], "--min-visibility must be between 0 and 1"),
         (["--detector", "blazepose", "--pose-model", "usyd-community/vitpose-base-simple"], "model files"),
+        # BlazePose needs no torch device, but a misspelt one is still refused (fuzz: 'tpu:7' exited 0)
+        (["--compute", "tpu:7"], "unknown compute device 'tpu:7'"),
     ],
 )
 def test_bad_options_are_one_line(tmp_path, capsys, args, msg, monkeypatch):

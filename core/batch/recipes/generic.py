@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ...base.errors import InputError
 from ..convert import VIDEO_SUFFIXES
 from ..items import Item, Label
-from ..sources import default_safety, read_csv_rows
+from ..sources import default_safety, listed_path, read_csv_rows
 from .mapping import Mapping, load_mapping
 
 DESCRIPTION_FOLDERS = "a folder per class of videos (Kinetics, UCF101 style): class -> taxonomy"
@@ -94,8 +94,7 @@ def csv_items(paths: Sequence[str], taxonomy, mapping: Optional[str] = None, war
                 raise InputError(where, "start and end must be finite numbers of seconds (or empty)")
             if start is not None and end is not None and not 0 <= start < end:
                 raise InputError(where, f"need 0 <= start < end, got {start}, {end}")
-            v = Path(r["video"])
-            v = v if v.is_absolute() else base / v
+            v = listed_path(r["video"], base, where)
             entry = videos.setdefault(str(v), {"subject": r.get("subject") or v.stem, "labels": [], "lines": []})
             lab = map_label(r["label"], table, taxonomy, unmapped)
             if lab:
