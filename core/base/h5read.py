@@ -16,7 +16,7 @@ from .errors import InputError, path_text
 from .files import check_input_file
 
 
-def open_h5(path: str | os.PathLike, what: str = "HDF5 file") -> Any:
+def open_h5(path: str | os.PathLike, what: str = "file") -> Any:
     """``h5py.File(path, "r")``, or an InputError naming the file and the problem."""
     import h5py
 
