@@ -449,8 +449,11 @@ def _glob_any(d: Path, pattern: str):
 def _force_rmtree(d: Path) -> None:
     for dirpath, dirnames, _ in os.walk(d):
         for n in dirnames:
+            p = Path(dirpath) / n
+            if p.is_symlink():
+                continue  # never follow a planted link out of the work folder (and Linux cannot chmod one)
             try:
-                os.chmod(Path(dirpath) / n, 0o755, follow_symlinks=False)
+                os.chmod(p, 0o755)
             except OSError:
                 pass
     os.chmod(d, 0o755)
