@@ -135,9 +135,22 @@ def _terminate_as_exception() -> Iterator[None]:
         return
     sigs = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     old = {s: signal.signal(s, _raise_terminated) for s in sigs}
+    lost: List[BaseException] = []
+    previous_hook = sys.unraisablehook
+
+    def keep_interrupts(unraisable):  # an interrupt raised inside a weakref callback or __del__ is
+        if isinstance(unraisable.exc_value, (Terminated, KeyboardInterrupt)):  # dropped by Python:
+            lost.append(unraisable.exc_value)  # no traceback; it ends the command below
+        else:
+            previous_hook(unraisable)
+
+    sys.unraisablehook = keep_interrupts
     try:
         yield
+        if lost:  # the command finished anyway (its outputs are complete): still report the signal
+            raise lost[0]
     finally:
+        sys.unraisablehook = previous_hook
         for s, h in old.items():
             signal.signal(s, h)
 

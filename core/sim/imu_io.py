@@ -29,6 +29,7 @@ from ..base.atomic import atomic_path
 from ..base.errors import InputError
 from ..base.h5read import open_h5
 from ..base.jsonio import parse_json
+from ..base.signals import signals_deferred
 from .simulate import SENSOR_FRAME, ImuSignal, provenance_json
 
 UNITS = {"time": "s", "acc": "m/s^2", "gyro": "rad/s"}
@@ -41,7 +42,7 @@ def write_imu_h5(
     noise hardly compresses (13 % for an hour at 100 Hz) and gzip took longer than the simulation."""
     path = Path(path)
     with atomic_path(path, suffix=".h5") as tmp:
-        with h5py.File(tmp, "w", locking=False) as f:  # atomic_path holds an flock on tmp
+        with signals_deferred(), h5py.File(tmp, "w", locking=False) as f:  # atomic_path holds an flock on tmp
             _write(f, sig, source, compress)
     return path
 
@@ -49,7 +50,7 @@ def write_imu_h5(
 def imu_h5_bytes(sig: ImuSignal, source: Optional[Dict[str, Any]] = None) -> bytes:
     """The file :func:`write_imu_h5` writes, as bytes (built in memory: for a process that hands it on)."""
     buf = io.BytesIO()
-    with h5py.File(buf, "w") as f:
+    with signals_deferred(), h5py.File(buf, "w") as f:
         _write(f, sig, source, False)
     return buf.getvalue()
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from ...base.csvio import csv_rows
 from ...base.errors import InputError
+from ...base.signals import signals_deferred
 from ..convert import VIDEO_SUFFIXES, parse_time
 from ..items import Item, Label
 from ..sources import expand_paths
@@ -115,7 +116,7 @@ def reference_h5(t, acc_g, gyro_dps, source: Path, ident) -> bytes:
     import h5py
 
     buf = io.BytesIO()
-    with h5py.File(buf, "w") as f:
+    with signals_deferred(), h5py.File(buf, "w") as f:
         f.create_dataset("time", data=t - t[0])
         f.create_dataset("acc", data=acc_g * G)
         f.create_dataset("gyro", data=np.deg2rad(gyro_dps))
