@@ -73,8 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:  # the command modules take a second to import: Ctrl+C then is an interrupt, not a traceback
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("imu2safety: interrupted", file=sys.stderr)
+        return 130
     if args.command is None:
         if "imu2safety.app.cli.workbench" in sys.modules:
             args = parser.parse_args((["--debug"] if args.debug else []) + ["workbench"])

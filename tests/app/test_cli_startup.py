@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import importlib, os, sys
 importlib.import_module("imu2safety.app.cli.main").build_parser()
@@ -27,3 +29,26 @@ def test_the_torch_dataset_still_imports_from_the_package():
     probe = "import sys; from imu2safety.core.dataset import WindowDataset; print(WindowDataset.__module__)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "imu2safety.core.dataset.reader"
+
+
+def test_ctrl_c_while_the_commands_import_is_an_interrupt_not_a_traceback(monkeypatch, capsys):
+    """Fuzz: SIGINT 1.2 s after start landed in the command modules' imports (a busy host takes that
+    long): a KeyboardInterrupt traceback and death by signal 2, for every command."""
+    import importlib
+
+    cli_main = importlib.import_module("imu2safety.app.cli.main")
+
+    real = importlib.import_module
+
+    def interrupted(name, *a, **kw):
+        if name == "imu2safety.app.cli.export":
+            raise KeyboardInterrupt
+        return real(name, *a, **kw)
+
+    monkeypatch.setattr(cli_main.importlib, "import_module", interrupted)
+    try:
+        rc = cli_main.main(["presets"])
+    except KeyboardInterrupt:  # would end pytest's session, not fail this test
+        pytest.fail("KeyboardInterrupt escaped main()")
+    assert rc == 130
+    assert capsys.readouterr().err.splitlines() == ["imu2safety: interrupted"]
