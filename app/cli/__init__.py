@@ -5,6 +5,6 @@ Each subcommand module (``simulate``, ``presets``, ``reconstruct``, ``import_mot
 function that adds its parser and sets ``func``; :mod:`.main` lists them.
 """
 
-from .main import build_parser, main
+from .main import build_parser, entry, main
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "entry", "main"]

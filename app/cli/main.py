@@ -90,32 +90,61 @@ def main(argv: Optional[List[str]] = None) -> int:
         with command_inputs(), contextlib.nullcontext() if gui else _terminate_as_exception():
             rc = args.func(args)
         return int(rc or 0)
-    except Terminated as exc:
-        print(f"imu2safety: terminated ({exc.name}); nothing half-written was left", file=sys.stderr)
-        return 128 + exc.signum
-    except Cancelled:
-        print("imu2safety: cancelled", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
-        print("imu2safety: interrupted", file=sys.stderr)
-        return 130
+    except (Terminated, Cancelled, KeyboardInterrupt) as exc:
+        return _report_interrupt(exc)
     except BrokenPipeError:  # stdout piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (InputError, OSError) as exc:
+    except Exception as exc:
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # e.g. Ctrl+C inside a class body that torch builds while importing
+            return _report_interrupt(interrupt)  # arrives as RuntimeError("Error calling __set_name__ ...")
         if args.debug:
             raise
-        msg = str(exc) if isinstance(exc, InputError) else _os_error(exc)
-        print(f"imu2safety: error: {msg}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # a bug, not bad input: still one line unless --debug
-        if args.debug:
-            raise
-        print(
+        if isinstance(exc, (InputError, OSError)):
+            msg = str(exc) if isinstance(exc, InputError) else _os_error(exc)
+            print(f"imu2safety: error: {msg}", file=sys.stderr)
+            return 2
+        print(  # a bug, not bad input: still one line unless --debug
             f"imu2safety: internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
             file=sys.stderr,
         )
         return 1
+
+
+def _report_interrupt(exc: BaseException) -> int:
+    if isinstance(exc, Terminated):
+        print(f"imu2safety: terminated ({exc.name}); nothing half-written was left", file=sys.stderr)
+        return 128 + exc.signum
+    print("imu2safety: cancelled" if isinstance(exc, Cancelled) else "imu2safety: interrupted", file=sys.stderr)
+    return 130
+
+
+def _interrupt_behind(exc: BaseException) -> Optional[BaseException]:
+    """The interrupt (signal, Ctrl+C, cancel) that caused ``exc``, or that was being handled when it was
+    raised: an error on the way out of an interrupted command is the interrupt, not a new failure."""
+    seen = set()
+    cur: Optional[BaseException] = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, (Terminated, Cancelled, KeyboardInterrupt)):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def entry() -> None:
+    """The console command and ``python -m imu2safety.app.cli``: :func:`main`, then exit with its status.
+
+    Once the command has returned, its work is complete: an interrupt that arrives while Python shuts
+    down (flushing output, unloading native libraries) would only turn that success into a death by
+    signal, so it is ignored from then on.
+    """
+    rc = main()
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    sys.exit(rc)
 
 
 class Terminated(BaseException):

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,73 @@ def test_ctrl_c_while_the_commands_import_is_an_interrupt_not_a_traceback(monkey
         pytest.fail("KeyboardInterrupt escaped main()")
     assert rc == 130
     assert capsys.readouterr().err.splitlines() == ["imu2safety: interrupted"]
+
+
+def test_an_interrupt_after_the_command_returned_does_not_undo_its_success(monkeypatch):
+    """Fuzz: SIGINT landing while Python shut down after a finished `project add` or `import` killed the
+    process by signal 2, so a complete run looked like a crash. The console entry stops listening once
+    the command has returned, and exits with the command's status."""
+    import importlib
+    import signal
+
+    cli_main = importlib.import_module("imu2safety.app.cli.main")
+    monkeypatch.setattr(cli_main, "main", lambda: 3)
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli_main.entry()
+        assert ended.value.code == 3
+        assert all(signal.getsignal(s) == signal.SIG_IGN for s in saved)
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
+
+
+def test_the_console_command_and_python_m_exit_with_the_command_status(tmp_path):
+    bad = tmp_path / "nothing.npz"
+    for argv in ([sys.executable, "-m", "imu2safety.app.cli"], [str(Path(sys.executable).parent / "imu2safety")]):
+        out = subprocess.run(
+            argv + ["simulate", str(bad), "--out", str(tmp_path / "o.h5")], capture_output=True, text=True
+        )
+        assert out.returncode == 2 and out.stderr.count("\n") == 1 and "nothing.npz" in out.stderr, out.stderr
+
+
+def test_an_interrupt_wrapped_in_another_error_is_still_an_interrupt(monkeypatch, capsys):
+    """Fuzz: Ctrl+C while `train` imported torch became "internal error: RuntimeError: Error calling
+    __set_name__ on 'Field' instance ..." (Python wraps exceptions raised in a class body's __set_name__)."""
+    import argparse
+    import importlib
+
+    cli_main = importlib.import_module("imu2safety.app.cli.main")
+
+    def wrapped(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    def parser():
+        p = argparse.ArgumentParser()
+        p.add_argument("--debug", action="store_true")
+        p.set_defaults(command="x", func=wrapped)
+        return p
+
+    monkeypatch.setattr(cli_main, "build_parser", parser)
+    assert cli_main.main([]) == 130
+    assert capsys.readouterr().err.splitlines() == ["imu2safety: interrupted"]
+    real_bug = RuntimeError("a real bug")
+    monkeypatch.setattr(cli_main, "build_parser", lambda: _parser_raising(real_bug))
+    assert cli_main.main([]) == 1
+    assert "internal error: RuntimeError: a real bug" in capsys.readouterr().err
+
+
+def _parser_raising(exc):
+    import argparse
+
+    def fail(args):
+        raise exc
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(command="x", func=fail)
+    return p
