@@ -11,6 +11,7 @@ never a traceback unless ``--debug`` is given.
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
 import importlib
@@ -96,11 +97,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
+        if args.debug:
+            raise
         interrupt = _interrupt_behind(exc)
         if interrupt is not None:  # e.g. Ctrl+C inside a class body that torch builds while importing
             return _report_interrupt(interrupt)  # arrives as RuntimeError("Error calling __set_name__ ...")
-        if args.debug:
-            raise
         if isinstance(exc, (InputError, OSError)):
             msg = str(exc) if isinstance(exc, InputError) else _os_error(exc)
             print(f"imu2safety: error: {msg}", file=sys.stderr)
@@ -129,21 +130,34 @@ def _interrupt_behind(exc: BaseException) -> Optional[BaseException]:
         seen.add(id(cur))
         if isinstance(cur, (Terminated, Cancelled, KeyboardInterrupt)):
             return cur
-        cur = cur.__cause__ or cur.__context__
+        cur = cur.__cause__ or (None if cur.__suppress_context__ else cur.__context__)
     return None
 
 
 def entry() -> None:
     """The console command and ``python -m imu2safety.app.cli``: :func:`main`, then exit with its status.
 
-    Once the command has returned, its work is complete: an interrupt that arrives while Python shuts
-    down (flushing output, unloading native libraries) would only turn that success into a death by
-    signal, so it is ignored from then on.
+    Once the command has returned, its work is complete, and an interrupt while Python shuts down
+    (flushing output, joining threads, unloading native libraries) must not turn that success into a
+    death by signal or a traceback. Ctrl+C is ignored from then on: no Python handler could catch it
+    in the last part of the shut-down, after Python has put the default action back. SIGTERM and SIGHUP
+    still end a shut-down that hangs, at once and with the command's own status.
     """
     rc = main()
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+    def exit_now(signum, frame):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - a closed pipe: nothing more to say anyway
+                pass
+        os._exit(rc)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        s = getattr(signal, name, None)
+        if s is not None and signal.getsignal(s) not in (None, signal.SIG_IGN):
+            signal.signal(s, exit_now)
     sys.exit(rc)
 
 
@@ -167,13 +181,24 @@ def _terminate_as_exception() -> Iterator[None]:
         yield
         return
     sigs = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    sigs = [s for s in sigs if signal.getsignal(s) not in (None, signal.SIG_IGN)]  # under nohup, SIGHUP stays ignored
     old = {s: signal.signal(s, _raise_terminated) for s in sigs}
     lost: List[BaseException] = []
     previous_hook = sys.unraisablehook
 
-    def keep_interrupts(unraisable):  # an interrupt raised inside a weakref callback or __del__ is
-        if isinstance(unraisable.exc_value, (Terminated, KeyboardInterrupt)):  # dropped by Python:
-            lost.append(unraisable.exc_value)  # no traceback; it ends the command below
+    def keep_interrupts(unraisable):
+        """An interrupt raised inside a weakref callback or ``__del__`` is dropped by Python. No
+        traceback: the signal is raised again from another thread 10 ms later (raised from here, its
+        handler would run inside this hook and be dropped too), so it lands at the main thread's next
+        safe point (or, dropped again, comes back here). If the command finishes all the same, it
+        still ends with the interrupt (below)."""
+        exc = unraisable.exc_value
+        if isinstance(exc, (Terminated, KeyboardInterrupt)):
+            lost.append(exc)
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            again = threading.Timer(0.01, _thread.interrupt_main, args=(signum,))  # after this hook returned
+            again.daemon = True
+            again.start()
         else:
             previous_hook(unraisable)
 

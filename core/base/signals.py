@@ -15,7 +15,7 @@ import contextlib
 import os
 import signal
 import threading
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -24,7 +24,8 @@ INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGH
 def signals_deferred() -> Iterator[None]:
     """While the block runs, SIGINT/SIGTERM/SIGHUP are recorded, not acted on; at its end each one
     recorded goes to its previous handler (which may raise there). Outside the main thread, where
-    no signal handler runs, this does nothing."""
+    no signal handler runs, this does nothing; so it does for a signal whose handler was not set
+    from Python (it cannot be put back) or is ignored (``nohup``: it stays ignored)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -36,13 +37,33 @@ def signals_deferred() -> Iterator[None]:
     old = {}
     try:
         for s in INTERRUPTS:
-            old[s] = signal.signal(s, hold)
+            h = signal.getsignal(s)
+            if h is not None and h != signal.SIG_IGN:
+                old[s] = signal.signal(s, hold)
         yield
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+        first = _restore(old)
         for s in dict.fromkeys(got):  # each signal once, in the order it came
-            _deliver(s, old[s])
+            try:
+                _deliver(s, old[s])
+            except BaseException as exc:  # noqa: BLE001 - raised below, after every signal had its turn
+                first = first or exc
+        if first is not None:
+            raise first
+
+
+def _restore(old) -> Optional[BaseException]:
+    """Put every handler back, even when one that is back already raises (a second Ctrl+C while the
+    others are restored): that exception is returned, to be raised once all are in place."""
+    first = None
+    for s, h in old.items():
+        while True:  # signal.signal runs pending handlers first, and then has not changed this one
+            try:
+                signal.signal(s, h)
+                break
+            except BaseException as exc:  # noqa: BLE001
+                first = first or exc
+    return first
 
 
 def _deliver(signum: int, handler) -> None:
@@ -50,4 +71,3 @@ def _deliver(signum: int, handler) -> None:
         handler(signum, None)
     elif handler == signal.SIG_DFL:
         os.kill(os.getpid(), signum)  # the default action (the process ends), now that it is safe
-    # SIG_IGN (or a handler installed outside Python): nothing to do
