@@ -277,3 +277,17 @@ def test_an_interrupt_that_python_drops_still_ends_the_command(capsys):
             del d
             reached.append("end")
     assert reached[-1] == "end"
+
+
+def test_a_command_under_nohup_keeps_ignoring_sighup():
+    """`nohup imu2safety ...`: closing the terminal must not stop the command (it used to end with
+    'terminated (SIGHUP)', because the command put its own handler over nohup's SIG_IGN)."""
+    from imu2safety.app.cli.main import _terminate_as_exception
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with _terminate_as_exception():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_IGN, signal.SIG_DFL)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
