@@ -25,6 +25,7 @@ from ... import __version__
 from ...core.base.errors import InputError
 from ...core.base.files import command_inputs
 from ...core.base.progress import Cancelled
+from ...core.base.signals import TERMINATIONS, replaceable
 
 # numpy's OpenBLAS runs even an (N, 3) @ (3, 3) product on one thread per core; on a busy machine those threads
 # wait for each other far longer than the product takes (100x, measured). The engine's array work is
@@ -77,9 +78,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:  # the command modules take a second to import: Ctrl+C then is an interrupt, not a traceback
         parser = build_parser()
         args = parser.parse_args(argv)
-    except KeyboardInterrupt:
-        print("imu2safety: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _report_interrupt(exc)
     if args.command is None:
         if "imu2safety.app.cli.workbench" in sys.modules:
             args = parser.parse_args((["--debug"] if args.debug else []) + ["workbench"])
@@ -154,10 +154,8 @@ def entry() -> None:
         os._exit(rc)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("SIGTERM", "SIGHUP"):
-        s = getattr(signal, name, None)
-        if s is not None and signal.getsignal(s) not in (None, signal.SIG_IGN):
-            signal.signal(s, exit_now)
+    for s in replaceable(TERMINATIONS):
+        signal.signal(s, exit_now)
     sys.exit(rc)
 
 
@@ -180,9 +178,7 @@ def _terminate_as_exception() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    sigs = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    sigs = [s for s in sigs if signal.getsignal(s) not in (None, signal.SIG_IGN)]  # under nohup, SIGHUP stays ignored
-    old = {s: signal.signal(s, _raise_terminated) for s in sigs}
+    old = {s: signal.signal(s, _raise_terminated) for s in replaceable(TERMINATIONS)}  # nohup: SIGHUP stays ignored
     lost: List[BaseException] = []
     previous_hook = sys.unraisablehook
 

@@ -13,5 +13,5 @@
 - :mod:`.jsonio`    ``parse_json``/``read_json_file`` for JSON from users (depth, size, encoding)
 - :mod:`.safe_load` ``load_torch_weights``: checkpoints through an exact allow-list, never code
 - :mod:`.signals`   ``signals_deferred``: interrupts wait until HDF5 writing is done (a signal raised
-  inside h5py's teardown would be printed and lost)
+  inside h5py's teardown would be printed and lost); ``replaceable``: the handlers Python may swap
 """

@@ -18,6 +18,14 @@ import threading
 from typing import Iterator, List, Optional
 
 INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+TERMINATIONS = INTERRUPTS[1:]  # SIGTERM and SIGHUP (where the platform has it)
+
+
+def replaceable(signums) -> List[int]:
+    """Those of ``signums`` whose handler Python may swap and later put back: not one set outside
+    Python (``getsignal`` gives None; it could not be restored) and not an ignored one (``nohup``'s
+    SIGHUP must stay ignored)."""
+    return [s for s in signums if signal.getsignal(s) not in (None, signal.SIG_IGN)]
 
 
 @contextlib.contextmanager
@@ -36,10 +44,8 @@ def signals_deferred() -> Iterator[None]:
 
     old = {}
     try:
-        for s in INTERRUPTS:
-            h = signal.getsignal(s)
-            if h is not None and h != signal.SIG_IGN:
-                old[s] = signal.signal(s, hold)
+        for s in replaceable(INTERRUPTS):
+            old[s] = signal.signal(s, hold)
         yield
     finally:
         first = _restore(old)
