@@ -3,9 +3,11 @@
 :class:`TemporalModel` is the official ``common/model.py`` network (dilated
 temporal convolutions; filter widths 3,3,3 -> 27 frames, 3,3,3,3 -> 81,
 3,3,3,3,3 -> 243; 1024 channels; optional causal convolutions) with the same
-module and parameter names, so official checkpoints load as they are:
-``torch.load(path)['model_pos']`` (a ``module.`` prefix from DataParallel is
-stripped). The filter widths and channel count are read from the checkpoint.
+module and parameter names, so official checkpoints load as they are: their
+``model_pos`` state dict (a ``module.`` prefix from DataParallel is stripped),
+read through :func:`~imu2safety.core.base.safe_load.load_torch_weights`
+(``weights_only=True`` and an exact allow-list: nothing in the file is run).
+The filter widths and channel count are read from the checkpoint.
 
 Conventions of the official "inference in the wild" path, which the released
 ``pretrained_h36m_detectron_coco.bin`` (architecture 3,3,3,3,3) was trained for:
