@@ -101,24 +101,12 @@ def test_the_console_command_and_python_m_exit_with_the_command_status(tmp_path)
 def test_an_interrupt_wrapped_in_another_error_is_still_an_interrupt(monkeypatch, capsys):
     """Fuzz: Ctrl+C while `train` imported torch became "internal error: RuntimeError: Error calling
     __set_name__ on 'Field' instance ..." (Python wraps exceptions raised in a class body's __set_name__)."""
-    import argparse
     import importlib
 
     cli_main = importlib.import_module("imu2safety.app.cli.main")
-
-    def wrapped(args):
-        try:
-            raise KeyboardInterrupt
-        except KeyboardInterrupt as exc:
-            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
-
-    def parser():
-        p = argparse.ArgumentParser()
-        p.add_argument("--debug", action="store_true")
-        p.set_defaults(command="x", func=wrapped)
-        return p
-
-    monkeypatch.setattr(cli_main, "build_parser", parser)
+    wrapped = RuntimeError("Error calling __set_name__ on 'Field' instance")
+    wrapped.__cause__ = KeyboardInterrupt()  # what `raise RuntimeError(...) from exc` leaves
+    monkeypatch.setattr(cli_main, "build_parser", lambda: _parser_raising(wrapped))
     assert cli_main.main([]) == 130
     assert capsys.readouterr().err.splitlines() == ["imu2safety: interrupted"]
     with pytest.raises(RuntimeError):  # --debug shows what happened, traceback and all
